@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Wuerstchen.Kernels;
@@ -26,23 +27,66 @@ internal static unsafe class GemmPacking
                 {
                     float* d = dst + (long)p * mr;
                     int r = 0;
+                    for (; r + 4 <= rows; r += 4) Vector128.Store(Vector128.Load(src + r), d + r);
                     for (; r < rows; r++) d[r] = src[r];
                     for (; r < mr; r++) d[r] = 0;
                 }
             }
             else
-            {
-                // A stored M×K: walk each source row once; the strided writes stay inside the L1-sized panel.
-                for (int r = 0; r < rows; r++)
-                {
-                    float* src = a + (long)(i0 + q + r) * lda + p0;
-                    float* d = dst + r;
-                    for (int p = 0; p < kc; p++) d[(long)p * mr] = src[p];
-                }
-                for (int r = rows; r < mr; r++)
-                    for (int p = 0; p < kc; p++) dst[(long)p * mr + r] = 0;
-            }
+                PackRowMajorAPanel(a + (long)(i0 + q) * lda + p0, lda, rows, kc, mr, dst);
         }
+    }
+
+    /// <summary>
+    /// One A panel from A stored M×K (activations [tokens, features]): panel[p][r] = src[r·lda + p], a transpose.
+    /// With AVX, groups of four rows move as 4×8 blocks through registers; leftover rows, depths and machines
+    /// without AVX take the scalar loop. Small GEMMs (attention blocks) reuse a packed A panel only a few times,
+    /// so this copy is a visible share of their time.
+    /// </summary>
+    private static void PackRowMajorAPanel(float* src, long lda, int rows, int kc, int mr, float* dst)
+    {
+        int vectorRows = Avx.IsSupported && rows == mr ? mr & ~3 : 0;
+        int vectorDepth = vectorRows > 0 ? kc & ~7 : 0;
+        for (int r = 0; r < vectorRows; r += 4)
+            for (int p = 0; p < vectorDepth; p += 8)
+                Transpose4x8(src + r * lda + p, lda, dst + (long)p * mr + r, mr);
+        for (int r = 0; r < mr; r++)
+        {
+            float* s = src + r * lda;
+            float* d = dst + r;
+            int p = r < vectorRows ? vectorDepth : 0;
+            if (r < rows)
+                for (; p < kc; p++) d[(long)p * mr] = s[p];
+            else
+                for (; p < kc; p++) d[(long)p * mr] = 0;
+        }
+    }
+
+    /// <summary>dst[i·ldd + r] = src[r·lds + i] for 4 rows × 8 columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* src, long lds, float* dst, long ldd)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds);
+        var r3 = Avx.LoadVector256(src + 3 * lds);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        // Each 128-bit lane of u_i now holds column i (low lane) or i + 4 (high lane) of the four rows.
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector128.Store(u0.GetLower(), dst);
+        Vector128.Store(u1.GetLower(), dst + ldd);
+        Vector128.Store(u2.GetLower(), dst + 2 * ldd);
+        Vector128.Store(u3.GetLower(), dst + 3 * ldd);
+        Vector128.Store(u0.GetUpper(), dst + 4 * ldd);
+        Vector128.Store(u1.GetUpper(), dst + 5 * ldd);
+        Vector128.Store(u2.GetUpper(), dst + 6 * ldd);
+        Vector128.Store(u3.GetUpper(), dst + 7 * ldd);
     }
 
     /// <summary>
