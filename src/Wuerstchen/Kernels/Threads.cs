@@ -17,6 +17,9 @@ public static class Threads
         set => _count = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "Thread count must be >= 1.");
     }
 
+    /// <summary>Threads a parallel region started here would get: <see cref="Count"/>, or 1 inside another region.</summary>
+    public static int Available => _inside ? 1 : _count;
+
     /// <summary>Runs body(i) for i in [0, count), split across the engine's threads. Runs serially inside another parallel region.</summary>
     public static void For(int count, Action<int> body)
     {

@@ -9,7 +9,8 @@ namespace Wuerstchen.Models.Weights;
 /// against the one the model expects; a missing or mis-shaped tensor is an error naming the file and key.
 /// The source records which keys were consumed so that a loader can report tensors the model never used.
 /// Only the root source (from a factory method) owns the underlying files; scopes share it, and disposing
-/// a scope does nothing. Tensors already returned stay valid after the source is disposed.
+/// a scope does nothing. Tensors already returned stay valid after the source is disposed (float32 weights are
+/// borrowed from the memory-mapped file, which stays mapped while any of them is alive).
 /// </summary>
 public sealed class WeightSource : IDisposable
 {
@@ -36,19 +37,18 @@ public sealed class WeightSource : IDisposable
 
     private static WeightSource Root(WeightStore store) => new(store, new Usage(), "", isRoot: true);
 
-    /// <summary>The safetensors weights of a component folder (see <see cref="WeightFiles.Resolve"/>), optionally a variant such as "fp16".</summary>
-    public static WeightSource FromFolder(string folder, string? variant = null)
-    {
-        var files = WeightFiles.Resolve(folder, variant);
-        string description = files.Count == 1 ? files[0] : $"{folder} ({files.Count} shards)";
-        return Root(new SafeTensorsWeightStore(files, description));
-    }
+    /// <summary>
+    /// The safetensors weights of a component folder — <c>diffusion_pytorch_model.safetensors</c> or
+    /// <c>model.safetensors</c>, a sharded index, optionally a variant such as "fp16" or "bf16".
+    /// </summary>
+    public static WeightSource FromFolder(string folder, string? variant = null) =>
+        Root(SafeTensorsWeightStore.OpenFolder(folder, variant));
 
     /// <summary>The tensors of explicit safetensors files (shards of one checkpoint).</summary>
     public static WeightSource FromFiles(params string[] paths)
     {
         if (paths.Length == 0) throw new ArgumentException("At least one safetensors file is needed.", nameof(paths));
-        return Root(new SafeTensorsWeightStore(paths, paths.Length == 1 ? paths[0] : string.Join(", ", paths)));
+        return Root(SafeTensorsWeightStore.OpenFiles(paths));
     }
 
     /// <summary>Deterministic random weights of whatever shapes the model asks for (benchmarks at real scale without files).</summary>
