@@ -8,6 +8,6 @@ namespace Wuerstchen.Pipelines;
 /// </summary>
 public interface IPromptEncoder : IDisposable
 {
-    /// <summary>Encodes the prompts as one batch. <paramref name="onTruncated"/> receives each prompt that was cut to 77 tokens.</summary>
+    /// <summary>Encodes the prompts as one batch. <paramref name="onTruncated"/> receives the cut-off text of each prompt longer than 77 tokens.</summary>
     Tensor Encode(IReadOnlyList<string> prompts, Action<string>? onTruncated = null);
 }
