@@ -26,7 +26,7 @@ public static class CliApp
         var parse = CreateRootCommand(context).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) context.Error.WriteLine($"error: {error.Message}");
+            foreach (var error in parse.Errors) context.Error.WriteLine($"error: {CliMessages.Describe(error)}");
             context.Error.WriteLine("Run 'wuerstchen --help' (or 'wuerstchen <command> --help') for usage.");
             return ExitUsage;
         }
