@@ -2,9 +2,9 @@ namespace Wuerstchen.Kernels;
 
 /// <summary>
 /// LayerNorm (rows and the channel dim of NCHW), ConvNeXt-V2 global response norm, inference BatchNorm.
-/// Statistics use two passes (mean, then mean squared deviation) with double block totals, so a row with a large
-/// mean and a small spread keeps its variance — torch's float Welford pass is less accurate, the double reference
-/// is not.
+/// Statistics use separate passes (mean, refined mean, mean squared deviation) with double block totals and the
+/// mean kept to more than float precision, so a row with a large mean and a small spread is normalised as
+/// accurately as a centred one (torch's float Welford pass is less accurate; the double reference is not).
 /// </summary>
 public static unsafe class Normalization
 {
@@ -23,33 +23,34 @@ public static unsafe class Normalization
             for (long r = item * rowsPerItem; r < last; r++)
             {
                 float* xr = x + r * n, yr = y + r * n;
-                float mean = (float)(Reductions.Sum(xr, n) / n);
+                var (mean, meanLo) = Reductions.Mean(xr, n);
                 float var = (float)(Reductions.SumSquaredDeviations(xr, n, mean) / n);
                 float rstd = 1f / MathF.Sqrt(var + eps);
-                if (V512.IsAccelerated) NormalizeRow<V512>(xr, yr, n, mean, rstd, weight, bias);
-                else if (V256.IsAccelerated) NormalizeRow<V256>(xr, yr, n, mean, rstd, weight, bias);
-                else NormalizeRow<V128>(xr, yr, n, mean, rstd, weight, bias);
+                if (V512.IsAccelerated) NormalizeRow<V512>(xr, yr, n, mean, meanLo, rstd, weight, bias);
+                else if (V256.IsAccelerated) NormalizeRow<V256>(xr, yr, n, mean, meanLo, rstd, weight, bias);
+                else NormalizeRow<V128>(xr, yr, n, mean, meanLo, rstd, weight, bias);
             }
         });
     }
 
-    private static void NormalizeRow<TV>(float* x, float* y, int n, float mean, float rstd, float* w, float* b)
+    private static void NormalizeRow<TV>(float* x, float* y, int n, float mean, float meanLo, float rstd, float* w, float* b)
         where TV : unmanaged, ISimd<TV>
     {
         var m = TV.Create(mean);
+        var mLo = TV.Create(meanLo);
         var s = TV.Create(rstd);
         int i = 0;
         if (w == null && b == null)
-            for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - m) * s, y + i);
+            for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - m - mLo) * s, y + i);
         else if (b == null)
-            for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - m) * s * TV.Load(w + i), y + i);
+            for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - m - mLo) * s * TV.Load(w + i), y + i);
         else if (w == null)
-            for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - m) * s + TV.Load(b + i), y + i);
+            for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - m - mLo) * s + TV.Load(b + i), y + i);
         else
-            for (; i + TV.Count <= n; i += TV.Count) TV.Store(TV.Fma((TV.Load(x + i) - m) * s, TV.Load(w + i), TV.Load(b + i)), y + i);
+            for (; i + TV.Count <= n; i += TV.Count) TV.Store(TV.Fma((TV.Load(x + i) - m - mLo) * s, TV.Load(w + i), TV.Load(b + i)), y + i);
         for (; i < n; i++)
         {
-            float v = (x[i] - mean) * rstd;
+            float v = (x[i] - mean - meanLo) * rstd;
             if (w != null) v *= w[i];
             if (b != null) v += b[i];
             y[i] = v;
@@ -72,27 +73,38 @@ public static unsafe class Normalization
             float* xb = x + b * channels * pixels + p0, yb = y + b * channels * pixels + p0;
             double* sum = stackalloc double[Strip];
             float* mean = stackalloc float[Strip];
+            float* meanLo = stackalloc float[Strip];
             float* rstd = stackalloc float[Strip];
+            // Mean as hi + lo (first estimate refined by the deviations from it), as in LayerNormRows.
             new Span<double>(sum, w).Clear();
             Reductions.AccumulateColumns(xb, pixels, channels, w, sum, null, squares: false);
             for (int j = 0; j < w; j++) mean[j] = (float)(sum[j] / channels);
+            new Span<double>(sum, w).Clear();
+            Reductions.AccumulateColumns(xb, pixels, channels, w, sum, mean, squares: false);
+            for (int j = 0; j < w; j++)
+            {
+                double refined = mean[j] + sum[j] / channels;
+                mean[j] = (float)refined;
+                meanLo[j] = (float)(refined - mean[j]);
+            }
             new Span<double>(sum, w).Clear();
             Reductions.AccumulateColumns(xb, pixels, channels, w, sum, mean, squares: true);
             for (int j = 0; j < w; j++) rstd[j] = 1f / MathF.Sqrt((float)(sum[j] / channels) + eps);
             for (int c = 0; c < channels; c++)
             {
-                if (V512.IsAccelerated) Standardize<V512>(xb + c * pixels, yb + c * pixels, mean, rstd, w);
-                else if (V256.IsAccelerated) Standardize<V256>(xb + c * pixels, yb + c * pixels, mean, rstd, w);
-                else Standardize<V128>(xb + c * pixels, yb + c * pixels, mean, rstd, w);
+                if (V512.IsAccelerated) Standardize<V512>(xb + c * pixels, yb + c * pixels, mean, meanLo, rstd, w);
+                else if (V256.IsAccelerated) Standardize<V256>(xb + c * pixels, yb + c * pixels, mean, meanLo, rstd, w);
+                else Standardize<V128>(xb + c * pixels, yb + c * pixels, mean, meanLo, rstd, w);
             }
         });
     }
 
-    private static void Standardize<TV>(float* x, float* y, float* mean, float* rstd, int n) where TV : unmanaged, ISimd<TV>
+    private static void Standardize<TV>(float* x, float* y, float* mean, float* meanLo, float* rstd, int n) where TV : unmanaged, ISimd<TV>
     {
         int i = 0;
-        for (; i + TV.Count <= n; i += TV.Count) TV.Store((TV.Load(x + i) - TV.Load(mean + i)) * TV.Load(rstd + i), y + i);
-        for (; i < n; i++) y[i] = (x[i] - mean[i]) * rstd[i];
+        for (; i + TV.Count <= n; i += TV.Count)
+            TV.Store((TV.Load(x + i) - TV.Load(mean + i) - TV.Load(meanLo + i)) * TV.Load(rstd + i), y + i);
+        for (; i < n; i++) y[i] = (x[i] - mean[i] - meanLo[i]) * rstd[i];
     }
 
     /// <summary>

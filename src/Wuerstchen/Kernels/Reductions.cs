@@ -17,8 +17,24 @@ public static unsafe class Reductions
     /// <summary>Σ x[i]², i &lt; n.</summary>
     public static double SumSquares(float* x, long n) => SumCore<Squared>(x, n, 0f);
 
+    /// <summary>Σ (x[i] − shift), i &lt; n: refines a mean estimate (the differences are exact near the mean).</summary>
+    public static double SumDeviations(float* x, long n, float shift) => SumCore<Deviation>(x, n, shift);
+
     /// <summary>Σ (x[i] − shift)², i &lt; n (the second pass of a two-pass variance).</summary>
     public static double SumSquaredDeviations(float* x, long n, float shift) => SumCore<Shifted>(x, n, shift);
+
+    /// <summary>
+    /// The mean of x as an unevaluated float pair hi + lo: a first estimate is refined by the sum of deviations
+    /// from it, and hi + lo carries more than float precision, so x − hi − lo stays accurate when the mean is
+    /// large compared with the spread (hi is within an ulp of x, so x − hi is exact).
+    /// </summary>
+    public static (float Hi, float Lo) Mean(float* x, long n)
+    {
+        float first = (float)(Sum(x, n) / n);
+        double mean = first + SumDeviations(x, n, first) / n;
+        float hi = (float)mean;
+        return (hi, (float)(mean - hi));
+    }
 
     /// <summary>max x[i] (NaN if any element is NaN, as torch); −∞ for n = 0.</summary>
     public static float Max(float* x, long n)
@@ -48,7 +64,7 @@ public static unsafe class Reductions
 
     /// <summary>
     /// acc[j] += Σ_k f(src[k·stride + j]) for j &lt; width (≤ <see cref="ColumnStrip"/>), k &lt; rows, with
-    /// f(v) = v, or (v − shift[j])² / v² when <paramref name="squares"/> is set (shift optional). Vectorised across
+    /// f(v) = v − shift[j], squared when <paramref name="squares"/> is set (shift optional). Vectorised across
     /// the strip; float partial sums over 64 rows at a time are added into the double accumulators.
     /// </summary>
     public static void AccumulateColumns(float* src, long stride, long rows, int width, double* acc, float* shift, bool squares)
@@ -73,10 +89,15 @@ public static unsafe class Reductions
         for (long k = k0; k < k1; k++)
         {
             float* row = src + k * stride;
-            if (!squares)
+            if (!squares && shift == null)
             {
                 for (int j = 0; j < vw; j += TV.Count) TV.Store(TV.Load(part + j) + TV.Load(row + j), part + j);
                 for (int j = vw; j < width; j++) part[j] += row[j];
+            }
+            else if (!squares)
+            {
+                for (int j = 0; j < vw; j += TV.Count) TV.Store(TV.Load(part + j) + (TV.Load(row + j) - TV.Load(shift + j)), part + j);
+                for (int j = vw; j < width; j++) part[j] += row[j] - shift[j];
             }
             else if (shift == null)
             {
@@ -111,6 +132,7 @@ public static unsafe class Reductions
     private interface ITerm { static abstract TV Of<TV>(TV x, TV shift) where TV : unmanaged, ISimd<TV>; }
     private readonly struct Plain : ITerm { public static TV Of<TV>(TV x, TV s) where TV : unmanaged, ISimd<TV> => x; }
     private readonly struct Squared : ITerm { public static TV Of<TV>(TV x, TV s) where TV : unmanaged, ISimd<TV> => x * x; }
+    private readonly struct Deviation : ITerm { public static TV Of<TV>(TV x, TV s) where TV : unmanaged, ISimd<TV> => x - s; }
     private readonly struct Shifted : ITerm { public static TV Of<TV>(TV x, TV s) where TV : unmanaged, ISimd<TV> { var d = x - s; return d * d; } }
 
     private static double SumCore<TTerm>(float* x, long n, float shift) where TTerm : struct, ITerm
@@ -145,8 +167,8 @@ public static unsafe class Reductions
             float tail = TV.Sum(a);
             for (; i < n; i++)
             {
-                float d = x[i] - (typeof(TTerm) == typeof(Plain) ? 0f : shift);
-                tail += typeof(TTerm) == typeof(Plain) ? x[i] : d * d;
+                float d = x[i] - shift;
+                tail += typeof(TTerm) == typeof(Plain) ? x[i] : typeof(TTerm) == typeof(Deviation) ? d : typeof(TTerm) == typeof(Squared) ? x[i] * x[i] : d * d;
             }
             total += tail;
         }

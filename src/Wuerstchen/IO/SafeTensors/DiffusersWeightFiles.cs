@@ -18,7 +18,10 @@ public static class DiffusersWeightFiles
     /// <summary>The weights found: one file, or the shards listed by <see cref="Index"/>.</summary>
     public sealed record Resolved(IReadOnlyList<string> Files, SafeTensorsIndex? Index);
 
-    /// <summary>The file names looked for, in order of preference (a single file before a sharded index).</summary>
+    /// <summary>
+    /// The file names looked for, in order of preference: a single file before a sharded index (transformers'
+    /// order; diffusers checks for the index first, but a folder holds one or the other, never both in practice).
+    /// </summary>
     public static IReadOnlyList<string> CandidateNames(string baseName, string? variant)
     {
         ArgumentException.ThrowIfNullOrEmpty(baseName);
