@@ -33,10 +33,7 @@ public static class GenerateCommand
         try { pipeline.SizeRules.CheckDecodable(settings.Height, settings.Width); }
         catch (ArgumentException e) { throw new CliUsageException($"--{e.ParamName}", CliMessages.WithoutParameterName(e)); }
 
-        context.Error.WriteLine($"seed {settings.Seed}");
-        var generator = new TorchGenerator(settings.Seed);
-        using var result = new StageProgress(context).Run(callbacks =>
-            pipeline.Run(settings.ToRequest(), generator, callbacks, context.Cancellation));
+        using var result = Generate(context, pipeline, settings);
 
         foreach (var path in GeneratedFiles.SaveImages(result.Images!, settings))
             context.Output.WriteLine(path);
@@ -46,6 +43,22 @@ public static class GenerateCommand
             context.Output.WriteLine(settings.SaveTensors);
         }
         return CliApp.ExitSuccess;
+    }
+
+    private static CombinedResult Generate(CliContext context, WuerstchenCombinedPipeline pipeline, GenerateSettings settings)
+    {
+        using var priorLatents = settings.ReadPriorLatents();
+        context.Error.WriteLine($"seed {settings.Seed}");
+        var generator = new TorchGenerator(settings.Seed);
+        try
+        {
+            return new StageProgress(context).Run(callbacks =>
+                pipeline.Run(settings.ToRequest(priorLatents), generator, callbacks, context.Cancellation));
+        }
+        catch (ArgumentException e) when (e.ParamName == "Latents")
+        {
+            throw new CliUsageException("--prior-latents", CliMessages.WithoutParameterName(e));
+        }
     }
 
     /// <summary>Opens a model folder, reporting a wrong or broken folder as a problem with <paramref name="argument"/>.</summary>

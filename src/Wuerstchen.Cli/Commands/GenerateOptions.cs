@@ -64,6 +64,11 @@ public sealed class GenerateOptions
 
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of the torch-compatible generator (random when omitted; printed)." };
 
+    public Option<string> PriorLatents { get; } = new("--prior-latents")
+    {
+        Description = "Start the prior from these latents (a safetensors file with one tensor, or one named 'latents', [N,16,h,w]) instead of drawing them.",
+    };
+
     public Option<string> Variant { get; } = CreateVariant();
 
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
@@ -78,7 +83,7 @@ public sealed class GenerateOptions
     public IEnumerable<Option> All =>
     [
         Prior, Decoder, Prompt, NegativePrompt, Width, Height, PriorSteps, PriorTimesteps, PriorGuidance,
-        DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, Variant, Threads, Output, SaveTensors,
+        DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Variant, Threads, Output, SaveTensors,
     ];
 
     private static Option<string> CreateVariant()

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Wuerstchen.IO.SafeTensors;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Schedulers;
+using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Cli.Commands;
 
@@ -22,6 +24,7 @@ public sealed record GenerateSettings
     public float DecoderGuidance { get; init; }
     public int NumImages { get; init; } = 1;
     public ulong Seed { get; init; }
+    public string? PriorLatents { get; init; }
     public string? Variant { get; init; }
     public int? Threads { get; init; }
     public required string Output { get; init; }
@@ -60,6 +63,7 @@ public sealed record GenerateSettings
             NumImages = Positive(parse.GetValue(o.NumImages), "--num-images"),
             // torch seeds its engine with the low 32 bits, so a 32-bit random seed loses nothing.
             Seed = parse.GetValue(o.Seed) ?? (ulong)System.Random.Shared.NextInt64(0, 1L << 32),
+            PriorLatents = parse.GetValue(o.PriorLatents),
             Variant = parse.GetValue(o.Variant),
             Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,
             Output = output,
@@ -67,9 +71,10 @@ public sealed record GenerateSettings
         };
     }
 
-    /// <summary>The combined pipeline's request for these settings.</summary>
-    public CombinedRequest ToRequest() => new()
+    /// <summary>The combined pipeline's request for these settings (<paramref name="priorLatents"/> stays the caller's).</summary>
+    public CombinedRequest ToRequest(Tensor? priorLatents = null) => new()
     {
+        Latents = priorLatents,
         Prompts = [Prompt],
         NegativePrompts = NegativePrompt == null ? null : [NegativePrompt],
         Width = Width,
@@ -104,6 +109,18 @@ public sealed record GenerateSettings
             if (!(values[i] < values[i - 1])) throw new CliUsageException(option, $"timesteps must strictly decrease; {parts[i]} follows {parts[i - 1]}.");
         if (values[^1] != 0f) throw new CliUsageException(option, $"the last timestep must be 0, not {parts[^1]}.");
         return values;
+    }
+
+    /// <summary>Reads <see cref="PriorLatents"/>: the file's only tensor, or the one named <c>latents</c>.</summary>
+    public Tensor? ReadPriorLatents()
+    {
+        if (PriorLatents == null) return null;
+        if (!File.Exists(PriorLatents)) throw new CliUsageException("--prior-latents", $"file '{PriorLatents}' does not exist.");
+        using var file = SafeTensorsFile.Open(PriorLatents);
+        string? key = file.Keys.Count == 1 ? file.Keys.Single() : file.Contains("latents") ? "latents" : null;
+        if (key == null)
+            throw new CliUsageException("--prior-latents", $"'{PriorLatents}' holds {file.Keys.Count} tensors and none is named 'latents'.");
+        return file.ReadTensor(key);
     }
 
     private static int Positive(int value, string option) =>

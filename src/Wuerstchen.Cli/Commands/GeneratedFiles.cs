@@ -30,6 +30,7 @@ public static class GeneratedFiles
     {
         int count = images.Size(0);
         var paths = new string[count];
+        EnsureFolder(settings.Output);
         for (int b = 0; b < count; b++)
         {
             using var image = images.Narrow(0, b, 1).Clone();
@@ -45,11 +46,18 @@ public static class GeneratedFiles
     /// <summary>F32 <c>image_embeddings</c> [B, 16, h, w] and <c>images</c> [B, 3, H, W] in [0, 1], with the parameters as metadata.</summary>
     public static void SaveTensors(string path, CombinedResult result, GenerateSettings settings)
     {
+        EnsureFolder(path);
         var writer = new SafeTensorsWriter();
         writer.Metadata[ParametersKey] = ParametersJson(settings, imageIndex: null);
         writer.Add("image_embeddings", result.ImageEmbeddings);
         if (result.Images != null) writer.Add("images", result.Images);
         writer.Save(path);
+    }
+
+    private static void EnsureFolder(string file)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (folder != null) Directory.CreateDirectory(folder);
     }
 
     /// <summary>Everything needed to regenerate the image, as JSON with the diffusers argument names.</summary>
@@ -71,6 +79,7 @@ public static class GeneratedFiles
             ["num_images_per_prompt"] = s.NumImages,
             ["seed"] = s.Seed,
             ["variant"] = s.Variant,
+            ["prior_latents"] = s.PriorLatents == null ? null : Path.GetFileName(s.PriorLatents),
             ["prior"] = Path.GetFileName(Path.GetFullPath(s.PriorFolder).TrimEnd(Path.DirectorySeparatorChar)),
             ["decoder"] = Path.GetFileName(Path.GetFullPath(s.DecoderFolder).TrimEnd(Path.DirectorySeparatorChar)),
         };
