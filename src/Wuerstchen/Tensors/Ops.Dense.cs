@@ -18,6 +18,12 @@ public static partial class Ops
 
         public static Dense Of(Tensor? t) => t == null || t.IsContiguous ? new(t, false) : new(t.Clone(), true);
 
+        /// <summary>Uses <paramref name="t"/> as it is (any strides); never disposes it.</summary>
+        public static Dense Borrow(Tensor? t) => new(t, false);
+
+        /// <summary>Takes a temporary tensor that <see cref="Dispose"/> frees.</summary>
+        public static Dense Own(Tensor t) => new(t, true);
+
         public void Dispose()
         {
             if (_copied) Tensor!.Dispose();
