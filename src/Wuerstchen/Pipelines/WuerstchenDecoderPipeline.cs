@@ -94,13 +94,8 @@ public sealed class WuerstchenDecoderPipeline : IDisposable
         var rowToEmbedding = BatchRows.RepeatInterleave(embeddings.Size(0), perEmbedding);
         var rowToPrompt = BatchRows.RepeatInterleave(request.Prompts.Count, samples / request.Prompts.Count);
 
-        // 1. Text conditioning [cond; uncond] and 2. effnet [image_embeddings; zeros] under guidance.
-        using var textHiddenStates = EncodePrompts(request, guided, rowToPrompt, callbacks, cancellation);
-        callbacks.Show("text_encoder_hidden_states", textHiddenStates);
-        using var effnet = EffnetConditioning(embeddings, rowToEmbedding, guided);
-        callbacks.Show("effnet", effnet);
-
-        // 3. Latent shape (int(hC · 10.67) in Python doubles) and timesteps.
+        // Latent shape (int(hC · 10.67) in Python doubles) and timesteps first, so that bad arguments fail before any
+        // model is loaded.
         var sizes = SizeRules();
         sizes.CheckDecodableLatent(embeddings.Size(2), embeddings.Size(3));
         int latentHeight = sizes.DecoderLatentSide(embeddings.Size(2));
@@ -108,6 +103,13 @@ public sealed class WuerstchenDecoderPipeline : IDisposable
         var scheduler = _createScheduler();
         var timesteps = SchedulerTimesteps.Set(scheduler, request.Timesteps, request.NumInferenceSteps);
 
+        // 1. Text conditioning [cond; uncond] and effnet [image_embeddings; zeros] under guidance.
+        using var textHiddenStates = EncodePrompts(request, guided, rowToPrompt, callbacks, cancellation);
+        callbacks.Show("text_encoder_hidden_states", textHiddenStates);
+        using var effnet = EffnetConditioning(embeddings, rowToEmbedding, guided);
+        callbacks.Show("effnet", effnet);
+
+        // 2. Initial latents and the sampling loop, then 3. Stage A.
         Tensor latents;
         using (var decoder = _decoder.Acquire())
         {
@@ -174,6 +176,7 @@ public sealed class WuerstchenDecoderPipeline : IDisposable
             throw new ArgumentException($"ImageEmbeddings must be [B, C, h, w] with B ≥ 1; got {embeddings}.", nameof(request));
         if (request.Prompts == null || request.Prompts.Count < 1)
             throw new ArgumentException("Give at least one prompt (\"\" for none).", nameof(request));
+        PromptConditioning.NegativePrompts(request.Prompts.Count, request.NegativePrompts);
         if (embeddings.Size(0) % request.Prompts.Count != 0)
             throw new ArgumentException(
                 $"{embeddings.Size(0)} image embeddings cannot be split evenly among {request.Prompts.Count} prompts; " +

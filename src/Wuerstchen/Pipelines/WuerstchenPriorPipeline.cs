@@ -75,28 +75,28 @@ public sealed class WuerstchenPriorPipeline : IDisposable
         bool guided = ClassifierFreeGuidance.IsEnabled(request.GuidanceScale);
         int samples = promptCount * request.NumImagesPerPrompt;
 
-        // 1. Text conditioning: prompt rows p0,p0,…,p1,p1,… (repeat_interleave), then the negatives in the same order.
-        using var textHiddenStates = EncodePrompts(request, promptCount, guided, callbacks, cancellation);
-        callbacks.Show("text_encoder_hidden_states", textHiddenStates);
-
-        // 2. Latent shape and 3. timesteps.
+        // Latent shape and timesteps first, so that bad arguments fail before any model is loaded.
         var sizes = new ImageSizeRules(ResolutionMultiple: Constants.ResolutionMultiple);
         int latentHeight = sizes.PriorLatentSide(request.Height);
         int latentWidth = sizes.PriorLatentSide(request.Width);
         var scheduler = _createScheduler();
         var timesteps = SchedulerTimesteps.Set(scheduler, request.Timesteps, request.NumInferenceSteps);
 
+        // 1. Text conditioning: prompt rows p0,p0,…,p1,p1,… (repeat_interleave), then the negatives in the same order.
+        using var textHiddenStates = EncodePrompts(request, promptCount, guided, callbacks, cancellation);
+        callbacks.Show("text_encoder_hidden_states", textHiddenStates);
+
         using var prior = _prior.Acquire();
         int[] shape = [samples, prior.Component.LatentChannels, latentHeight, latentWidth];
 
-        // 4. Initial latents (first draw of the generator) and 5. the sampling loop.
+        // 2. Initial latents (the generator's first draw) and 3. the sampling loop.
         var latents = PipelineRandom.InitialLatents(shape, request.Latents, generator, "Latents");
         callbacks.Show("initial_latents", latents);
         latents = DenoisingLoop.Run(latents, timesteps, request.GuidanceScale,
             (x, r) => prior.Component.Forward(x, r, textHiddenStates),
             scheduler, generator, PipelineStage.Prior, callbacks, cancellation);
 
-        // 6. De-normalise as diffusers writes it: latents·latent_mean − latent_std (not (x − mean)/std).
+        // 4. De-normalise as diffusers writes it: latents·latent_mean − latent_std (not (x − mean)/std).
         using (latents)
         using (var scaled = Ops.Mul(latents, (float)Constants.LatentMean))
         {
@@ -137,6 +137,7 @@ public sealed class WuerstchenPriorPipeline : IDisposable
             throw new ArgumentException("Give either NegativePrompts or NegativePromptEmbeds, not both.", nameof(request));
         int promptCount = request.Prompts?.Count ?? request.PromptEmbeds!.Size(0);
         if (promptCount < 1) throw new ArgumentException("At least one prompt is needed.", nameof(request));
+        PromptConditioning.NegativePrompts(promptCount, request.NegativePrompts);
         PipelineArguments.CheckPositive(request.Height, "Height");
         PipelineArguments.CheckPositive(request.Width, "Width");
         PipelineArguments.CheckPositive(request.NumImagesPerPrompt, "NumImagesPerPrompt");
