@@ -12,9 +12,15 @@ public static class CliApp
     public const int ExitUsage = 2;
     public const int ExitCancelled = 130;
 
-    public static RootCommand CreateRootCommand(CliContext context) =>
-        new("Würstchen v2 text-to-image, in pure .NET: Stage C prior → Stage B decoder → Stage A VQGAN.")
+    /// <summary>
+    /// The command tree. A plain command named <c>wuerstchen</c> rather than a RootCommand, whose name (shown in
+    /// help) would be the executable's file name, Wuerstchen.Cli.
+    /// </summary>
+    public static Command CreateRootCommand(CliContext context) =>
+        new("wuerstchen", "Würstchen v2 text-to-image, in pure .NET: Stage C prior → Stage B decoder → Stage A VQGAN.")
         {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
             GenerateCommand.Create(context),
             TokenizeCommand.Create(context),
             InfoCommand.Create(context),
