@@ -101,8 +101,17 @@ public static unsafe class Conv2d
             {
                 float* src = plane + (long)iy * g.InW;
                 int ix = ox * g.StrideW - g.PadW + kx * g.DilationW;
-                for (int j = 0; j < run; j++, ix += g.StrideW)
-                    dst[i + j] = (uint)ix < (uint)g.InW ? src[ix] : 0f;
+                if (g.StrideW == 1)
+                {
+                    // Contiguous: zeros left of the row, one copy, zeros right of it.
+                    int lead = Math.Clamp(-ix, 0, run), end = Math.Clamp(g.InW - ix, lead, run);
+                    new Span<float>(dst + i, lead).Clear();
+                    new Span<float>(src + ix + lead, end - lead).CopyTo(new Span<float>(dst + i + lead, end - lead));
+                    new Span<float>(dst + i + end, run - end).Clear();
+                }
+                else
+                    for (int j = 0; j < run; j++, ix += g.StrideW)
+                        dst[i + j] = (uint)ix < (uint)g.InW ? src[ix] : 0f;
             }
             i += run;
             ox = 0;

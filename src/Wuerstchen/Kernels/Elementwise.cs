@@ -174,6 +174,10 @@ internal readonly struct LerpOp(float weight) : IBinaryOp
 
 internal readonly struct AddScalarOp(float s) : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => x + TV.Create(s); }
 internal readonly struct MulScalarOp(float s) : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => x * TV.Create(s); }
+/// <summary>x / s, a true division (x·(1/s) rounds differently).</summary>
+internal readonly struct DivScalarOp(float s) : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => x / TV.Create(s); }
+/// <summary>s − x.</summary>
+internal readonly struct ScalarSubOp(float s) : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => TV.Create(s) - x; }
 internal readonly struct AbsOp : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => TV.Abs(x); }
 internal readonly struct NegOp : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => -x; }
 internal readonly struct SqrtOp : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => TV.Sqrt(x); }

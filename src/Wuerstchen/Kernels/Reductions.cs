@@ -45,6 +45,24 @@ public static unsafe class Reductions
     }
 
     /// <summary>
+    /// Index of the largest (or smallest) of x[0..n): the first one on ties; a NaN counts as the extreme and the
+    /// first NaN wins, as torch.argmax/argmin do.
+    /// </summary>
+    public static int ArgExtreme(float* x, int n, bool max)
+    {
+        int best = 0;
+        float bestValue = x[0];
+        if (float.IsNaN(bestValue)) return 0;
+        for (int i = 1; i < n; i++)
+        {
+            float v = x[i];
+            if (float.IsNaN(v)) return i;
+            if (max ? v > bestValue : v < bestValue) { best = i; bestValue = v; }
+        }
+        return best;
+    }
+
+    /// <summary>
     /// y[o·inner + j] = Σ_k x[(o·r + k)·inner + j] over k &lt; r — the reduction of the middle dim of an
     /// [outer, r, inner] block (optionally of squares), vectorised across the contiguous inner dim.
     /// </summary>

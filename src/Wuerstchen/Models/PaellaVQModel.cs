@@ -1,4 +1,3 @@
-using Wuerstchen.Kernels;
 using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.Nn;
 using Wuerstchen.Models.Weights;
@@ -8,7 +7,8 @@ namespace Wuerstchen.Models;
 
 /// <summary>
 /// Stage A, diffusers <c>PaellaVQModel</c> (SPEC §2.10): a VQGAN with pixels in [0, 1] and a 4-channel latent
-/// at 1/4 resolution (released config). Inference decodes <b>without</b> quantisation.
+/// at 1/4 resolution (released config). Inference decodes <b>without</b> quantisation. Inputs and outputs are
+/// NCHW like diffusers; the residual blocks and 1×1 convs run channels-last, the strided 4×4 convs on NCHW.
 /// <code>
 /// encode: PixelUnshuffle · 1×1 conv · per level [k4 s2 conv] Mix · 1×1 conv (no bias) · BatchNorm (running stats)
 /// decode: [quantise] · 1×1 conv · Mix × bottleneck_blocks · per shallower level (k4 s2 conv-transpose, Mix) · 1×1 conv · PixelShuffle
@@ -18,14 +18,14 @@ public sealed class PaellaVQModel : Module
 {
     private const float BatchNormEps = 1e-5f;
 
-    private readonly Conv2d _inBlock;
+    private readonly PointwiseConv _inBlock;
     private readonly Module[] _downBlocks;
-    private readonly Conv2d _latentConv;
+    private readonly PointwiseConv _latentConv;
     private readonly Tensor _bnWeight, _bnBias, _bnMean, _bnVar;
     private readonly Tensor _codebook;
-    private readonly Conv2d _upIn;
+    private readonly PointwiseConv _upIn;
     private readonly Module[] _upBlocks;
-    private readonly Conv2d _outBlock;
+    private readonly PointwiseConv _outBlock;
 
     public PaellaVQConfig Config { get; }
 
@@ -39,7 +39,7 @@ public sealed class PaellaVQModel : Module
         var c = config.CLevels;
         int f = config.UpDownScaleFactor, n = config.Levels;
 
-        _inBlock = Own(new Conv2d(ws.Scope("in_block.1"), config.InChannels * f * f, c[0], 1));
+        _inBlock = Own(new PointwiseConv(ws.Scope("in_block.1"), config.InChannels * f * f, c[0]));
 
         var down = new List<Module>();
         for (int i = 0; i < n; i++)
@@ -49,7 +49,7 @@ public sealed class PaellaVQModel : Module
         }
         _downBlocks = [.. down];
         var latent = ws.Scope($"down_blocks.{down.Count}");
-        _latentConv = Own(new Conv2d(latent.Scope("0"), c[n - 1], config.LatentChannels, 1, bias: false));
+        _latentConv = Own(new PointwiseConv(latent.Scope("0"), c[n - 1], config.LatentChannels, bias: false));
         var bn = latent.Scope("1");
         _bnWeight = LoadWeight(bn, "weight", config.LatentChannels);
         _bnBias = LoadWeight(bn, "bias", config.LatentChannels);
@@ -58,7 +58,7 @@ public sealed class PaellaVQModel : Module
 
         _codebook = LoadWeight(ws, "vquantizer.embedding.weight", config.NumVqEmbeddings, config.LatentChannels);
 
-        _upIn = Own(new Conv2d(ws.Scope("up_blocks.0.0"), config.LatentChannels, c[n - 1], 1));
+        _upIn = Own(new PointwiseConv(ws.Scope("up_blocks.0.0"), config.LatentChannels, c[n - 1]));
         var up = new List<Module>();
         for (int i = 0; i < n; i++)
         {
@@ -69,7 +69,7 @@ public sealed class PaellaVQModel : Module
                 up.Add(Own(new ConvTranspose2d(ws.Scope($"up_blocks.{up.Count + 1}"), c[level], c[level - 1], 4, stride: 2, padding: 1)));
         }
         _upBlocks = [.. up];
-        _outBlock = Own(new Conv2d(ws.Scope("out_block.0"), c[0], config.OutChannels * f * f, 1));
+        _outBlock = Own(new PointwiseConv(ws.Scope("out_block.0"), c[0], config.OutChannels * f * f));
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights of a <c>vqgan</c> folder.</summary>
@@ -92,22 +92,32 @@ public sealed class PaellaVQModel : Module
 
         Tensor h;
         using (var patches = Ops.PixelUnshuffle(image, Config.UpDownScaleFactor))
-            h = _inBlock.Forward(patches);
+        using (var patchesLast = Ops.ToChannelsLast(patches))
+            h = _inBlock.Forward(patchesLast);                                   // NHWC from here on
         foreach (var block in _downBlocks)
         {
             using var previous = h;
             h = block switch
             {
                 MixingResidualBlock mix => mix.Forward(previous),
-                Conv2d conv => conv.Forward(previous),
+                Conv2d conv => ChannelsLastConv(conv.Forward, previous),
                 _ => throw new InvalidOperationException($"Unexpected encoder block {block.GetType().Name}."),
             };
         }
         using (h)
         {
-            using var projected = _latentConv.Forward(h);
+            using var projectedLast = _latentConv.Forward(h);
+            using var projected = Ops.ToChannelsFirst(projectedLast);
             return Ops.BatchNorm2d(projected, _bnMean, _bnVar, _bnWeight, _bnBias, BatchNormEps);
         }
+    }
+
+    /// <summary>Runs an NCHW convolution on channels-last data (the strided 4×4 convs, the only non-pointwise ones).</summary>
+    private static Tensor ChannelsLastConv(Func<Tensor, Tensor> conv, Tensor x)
+    {
+        using var nchw = Ops.ToChannelsFirst(x);
+        using var y = conv(nchw);
+        return Ops.ToChannelsLast(y);
     }
 
     /// <summary>
@@ -129,7 +139,7 @@ public sealed class PaellaVQModel : Module
         unsafe
         {
             float* zp = z.Data, qp = zq.Data;
-            Threads.For(batch * height, row =>
+            Kernels.Threads.For(batch * height, row =>
             {
                 for (int x = 0; x < width; x++)
                 {
@@ -169,20 +179,22 @@ public sealed class PaellaVQModel : Module
         if (!forceNotQuantize) quantized = Quantize(latents).Quantized;
         Tensor h;
         using (quantized)
-            h = _upIn.Forward(quantized ?? latents);
+        using (var latentsLast = Ops.ToChannelsLast(quantized ?? latents))
+            h = _upIn.Forward(latentsLast);                                      // NHWC from here on
         foreach (var block in _upBlocks)
         {
             using var previous = h;
             h = block switch
             {
                 MixingResidualBlock mix => mix.Forward(previous),
-                ConvTranspose2d conv => conv.Forward(previous),
+                ConvTranspose2d conv => ChannelsLastConv(conv.Forward, previous),
                 _ => throw new InvalidOperationException($"Unexpected decoder block {block.GetType().Name}."),
             };
         }
         using (h)
         {
-            using var pixels = _outBlock.Forward(h);
+            using var pixelsLast = _outBlock.Forward(h);
+            using var pixels = Ops.ToChannelsFirst(pixelsLast);
             return Ops.PixelShuffle(pixels, Config.UpDownScaleFactor);
         }
     }

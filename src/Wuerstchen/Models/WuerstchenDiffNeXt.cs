@@ -8,7 +8,8 @@ namespace Wuerstchen.Models;
 /// <summary>
 /// Stage B, diffusers <c>WuerstchenDiffNeXt</c> (SPEC §2.9): a U-Net ε-predictor on the Stage A latent,
 /// conditioned on the semantic (effnet) latent — resized to each level and injected as extra ResBlock inputs —
-/// and on CLIP text through the attention blocks.
+/// and on CLIP text through the attention blocks. Inputs and output are NCHW like diffusers; everything between
+/// the embedding and the output head runs on channels-last activations.
 /// <code>
 /// r_embed = gen_r_embedding(r) ; clip = seq_norm(clip_mapper(clip))
 /// x_in = x ; x = embedding(x)                                  PixelUnshuffle · 1×1 conv · LN2d
@@ -21,21 +22,21 @@ namespace Wuerstchen.Models;
 public sealed class WuerstchenDiffNeXt : Module
 {
     /// <summary>One resolution on one side of the U-Net. Down levels may start with a downsampler, up levels may end with an upsampler.</summary>
-    private sealed class Level(Module[] blocks, Conv2d? effnetMapper, Conv2d? downsampler, ConvTranspose2d? upsampler)
+    private sealed class Level(Module[] blocks, PointwiseConv? effnetMapper, Downsample2x? downsampler, Upsample2x? upsampler)
     {
         public Module[] Blocks { get; } = blocks;
-        public Conv2d? EffnetMapper { get; } = effnetMapper;
-        public Conv2d? Downsampler { get; } = downsampler;
-        public ConvTranspose2d? Upsampler { get; } = upsampler;
+        public PointwiseConv? EffnetMapper { get; } = effnetMapper;
+        public Downsample2x? Downsampler { get; } = downsampler;
+        public Upsample2x? Upsampler { get; } = upsampler;
     }
 
     /// <summary>Output head: b ∈ (ε, 1 − ε) keeps the division well-conditioned.</summary>
     private const float HeadEps = 1e-3f;
 
     private readonly Linear _clipMapper;
-    private readonly Conv2d _embedding;
+    private readonly PointwiseConv _embedding;
     private readonly Level[] _down, _up;
-    private readonly Conv2d _clf;
+    private readonly PointwiseConv _clf;
 
     public WuerstchenDiffNeXtConfig Config { get; }
 
@@ -50,12 +51,12 @@ public sealed class WuerstchenDiffNeXt : Module
         var c = config.CHidden;
 
         _clipMapper = Own(new Linear(ws.Scope("clip_mapper"), config.ClipEmbd, config.CCond));
-        _embedding = Own(new Conv2d(ws.Scope("embedding.1"), config.CIn * p * p, c[0], 1));
+        _embedding = Own(new PointwiseConv(ws.Scope("embedding.1"), config.CIn * p * p, c[0]));
 
         // effnet_mappers has one slot per down level then one per up level (deepest first): inject_effnet +
         // reversed(inject_effnet). Slots of levels without injection are None in diffusers and have no keys.
-        Conv2d? EffnetMapper(int slot, int level) => config.InjectEffnet[level]
-            ? Own(new Conv2d(ws.Scope($"effnet_mappers.{slot}"), config.EffnetEmbd, config.CCond, 1))
+        PointwiseConv? EffnetMapper(int slot, int level) => config.InjectEffnet[level]
+            ? Own(new PointwiseConv(ws.Scope($"effnet_mappers.{slot}"), config.EffnetEmbd, config.CCond))
             : null;
 
         _down = new Level[n];
@@ -63,8 +64,8 @@ public sealed class WuerstchenDiffNeXt : Module
         {
             var scope = ws.Scope($"down_blocks.{i}");
             int index = 0;
-            Conv2d? downsampler = null;
-            if (i > 0) downsampler = Own(new Conv2d(scope.Scope($"{index++}.1"), c[i - 1], c[i], 2, stride: 2));
+            Downsample2x? downsampler = null;
+            if (i > 0) downsampler = Own(new Downsample2x(scope.Scope($"{index++}"), c[i - 1], c[i]));
             int cSkip = config.InjectEffnet[i] ? config.CCond : 0;
             var blocks = new List<Module>();
             for (int repeat = 0; repeat < config.Blocks[i]; repeat++)
@@ -87,11 +88,11 @@ public sealed class WuerstchenDiffNeXt : Module
                     int cSkip = (i < n - 1 && repeat == 0 && k == 0 ? c[i] : 0) + (config.InjectEffnet[i] ? config.CCond : 0);
                     blocks.Add(Block(config.LevelConfig[i][k], scope.Scope($"{index++}"), i, cSkip));
                 }
-            ConvTranspose2d? upsampler = i > 0 ? Own(new ConvTranspose2d(scope.Scope($"{index}.1"), c[i], c[i - 1], 2, stride: 2)) : null;
+            Upsample2x? upsampler = i > 0 ? Own(new Upsample2x(scope.Scope($"{index}"), c[i], c[i - 1])) : null;
             _up[u] = new Level([.. blocks], EffnetMapper(n + u, i), null, upsampler);
         }
 
-        _clf = Own(new Conv2d(ws.Scope("clf.1"), c[0], 2 * config.COut * p * p, 1));
+        _clf = Own(new PointwiseConv(ws.Scope("clf.1"), c[0], 2 * config.COut * p * p));
     }
 
     private Module Block(char type, WeightSource ws, int level, int cSkip)
@@ -139,19 +140,15 @@ public sealed class WuerstchenDiffNeXt : Module
                 if (i == 0)
                 {
                     levelInput = Embed(x);
-                    trace?.Invoke("embedding_out", levelInput);
+                    trace?.Invoke("embedding_out", levelInput.Permute(0, 3, 1, 2));
                 }
-                else
-                {
-                    using var normed = WuerstchenNorm.LayerNorm2d(levelOutputs[i - 1]);
-                    levelInput = level.Downsampler!.Forward(normed);
-                }
+                else levelInput = level.Downsampler!.Forward(levelOutputs[i - 1]);
                 using (levelInput)
                 {
                     using var effnetC = level.EffnetMapper is null ? null : MapEffnet(level.EffnetMapper, effnet, levelInput, i, down: true, trace);
                     levelOutputs[i] = RunBlocks(level.Blocks, levelInput, firstSkip: null, effnetC, rEmbed, clipMapped);
                 }
-                trace?.Invoke($"down_level{i}.out", levelOutputs[i]);
+                trace?.Invoke($"down_level{i}.out", levelOutputs[i].Permute(0, 3, 1, 2));
             }
 
             // Up path, deepest level first, starting from the deepest down output (which it must not free).
@@ -166,12 +163,11 @@ public sealed class WuerstchenDiffNeXt : Module
                 current = next;
                 if (level.Upsampler is not null)
                 {
-                    using var normed = WuerstchenNorm.LayerNorm2d(current);
-                    current.Dispose();
-                    current = level.Upsampler.Forward(normed);
+                    using var previous = current;
+                    current = level.Upsampler.Forward(previous);
                 }
             }
-            trace?.Invoke("up_out", current);
+            trace?.Invoke("up_out", current.Permute(0, 3, 1, 2));
 
             using (current)
                 return Head(x, current, trace);
@@ -199,7 +195,7 @@ public sealed class WuerstchenDiffNeXt : Module
                     var skip = j == 0 ? firstSkip : null;
                     if (skip is not null && effnetC is not null)
                     {
-                        using var joined = Ops.Cat([skip, effnetC], 1);
+                        using var joined = Ops.Cat([skip, effnetC], 3);
                         next = res.Forward(h, joined);
                     }
                     else next = res.Forward(h, skip ?? effnetC);
@@ -221,32 +217,36 @@ public sealed class WuerstchenDiffNeXt : Module
         return WuerstchenNorm.ChannelsLast(mapped);
     }
 
-    /// <summary>embedding: PixelUnshuffle(patch) · Conv2d 1×1 · LayerNorm2d.</summary>
+    /// <summary>embedding: PixelUnshuffle(patch) · Conv2d 1×1 · LayerNorm2d → [B, H/p, W/p, c_hidden[0]].</summary>
     private Tensor Embed(Tensor x)
     {
         using var patches = Ops.PixelUnshuffle(x, Config.PatchSize);
-        using var projected = _embedding.Forward(patches);
-        return WuerstchenNorm.LayerNorm2d(projected);
+        using var patchesLast = Ops.ToChannelsLast(patches);
+        using var projected = _embedding.Forward(patchesLast);
+        return WuerstchenNorm.ChannelsLast(projected);
     }
 
     /// <summary>
     /// The effnet latent resized to <paramref name="like"/>'s H×W — torch's antialiased bicubic with
-    /// align_corners=True, a PIL-style a = −0.5 filter (SPEC §2.9, pitfall 10) — then the level's 1×1 mapper.
+    /// align_corners=True, a PIL-style a = −0.5 filter (SPEC §2.9, pitfall 10) — then the level's 1×1 mapper,
+    /// channels-last [B, H, W, c_cond].
     /// </summary>
-    private static Tensor MapEffnet(Conv2d mapper, Tensor effnet, Tensor like, int level, bool down, ActivationTrace? trace)
+    private static Tensor MapEffnet(PointwiseConv mapper, Tensor effnet, Tensor like, int level, bool down, ActivationTrace? trace)
     {
-        using var resized = Ops.Interpolate(effnet, like.Size(2), like.Size(3), InterpolationMode.Bicubic, alignCorners: true, antialias: true);
+        using var resized = Ops.Interpolate(effnet, like.Size(1), like.Size(2), InterpolationMode.Bicubic, alignCorners: true, antialias: true);
         if (down) trace?.Invoke($"effnet_interp.level{level}", resized);
-        var mapped = mapper.Forward(resized);
-        trace?.Invoke($"effnet_mapped.{(down ? "down" : "up")}_level{level}", mapped);
+        using var resizedLast = Ops.ToChannelsLast(resized);
+        var mapped = mapper.Forward(resizedLast);
+        trace?.Invoke($"effnet_mapped.{(down ? "down" : "up")}_level{level}", mapped.Permute(0, 3, 1, 2));
         return mapped;
     }
 
     /// <summary>clf: LN2d · Conv2d 1×1 · PixelShuffle(patch); a = first c_out channels, b = the rest; returns (x_in − a) / b.</summary>
     private Tensor Head(Tensor xIn, Tensor h, ActivationTrace? trace)
     {
-        using var normed = WuerstchenNorm.LayerNorm2d(h);
-        using var projected = _clf.Forward(normed);
+        using var normed = WuerstchenNorm.ChannelsLast(h);
+        using var projectedLast = _clf.Forward(normed);
+        using var projected = Ops.ToChannelsFirst(projectedLast);
         using var o = Ops.PixelShuffle(projected, Config.PatchSize);
         var a = o.Narrow(1, 0, Config.COut);
         var bRaw = o.Narrow(1, Config.COut, Config.COut);

@@ -8,6 +8,7 @@ namespace Wuerstchen.Models;
 /// <summary>
 /// Stage C, diffusers <c>WuerstchenPrior</c> (SPEC §2.8): a text-conditional ε-predictor in the 16-channel
 /// semantic latent space, a flat stack of <c>depth</c> × (ResBlock, TimestepBlock, AttnBlock) at one resolution.
+/// Inputs and output are NCHW like diffusers; the blocks run on channels-last activations.
 /// <code>
 /// x_in = x ; x = projection(x)
 /// c_embed = cond_mapper(c) ; r_embed = gen_r_embedding(r)
@@ -18,10 +19,10 @@ namespace Wuerstchen.Models;
 /// </summary>
 public sealed class WuerstchenPrior : Module
 {
-    private readonly Conv2d _projection;
+    private readonly PointwiseConv _projection;
     private readonly Linear _condMapperIn, _condMapperOut;
     private readonly Module[] _blocks;
-    private readonly Conv2d _out;
+    private readonly PointwiseConv _out;
 
     public WuerstchenPriorConfig Config { get; }
 
@@ -30,7 +31,7 @@ public sealed class WuerstchenPrior : Module
         config.Validate();
         Config = config;
         int c = config.C;
-        _projection = Own(new Conv2d(ws.Scope("projection"), config.CIn, c, 1));
+        _projection = Own(new PointwiseConv(ws.Scope("projection"), config.CIn, c));
         _condMapperIn = Own(new Linear(ws.Scope("cond_mapper.0"), config.CCond, c));
         _condMapperOut = Own(new Linear(ws.Scope("cond_mapper.2"), c, c));
         _blocks = new Module[3 * config.Depth];
@@ -41,7 +42,7 @@ public sealed class WuerstchenPrior : Module
             // Conditioning is mapped to c once (cond_mapper), so each AttnBlock's c_cond is c.
             _blocks[3 * i + 2] = Own(new AttnBlock(ws.Scope($"blocks.{3 * i + 2}"), c, c, config.NHead));
         }
-        _out = Own(new Conv2d(ws.Scope("out.1"), c, 2 * config.CIn, 1));
+        _out = Own(new PointwiseConv(ws.Scope("out.1"), c, 2 * config.CIn));
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights (optionally a variant such as "fp16") of a <c>prior</c> folder.</summary>
@@ -59,8 +60,10 @@ public sealed class WuerstchenPrior : Module
     {
         CheckInputs(x, r, c);
 
-        var h = _projection.Forward(x);
-        trace?.Invoke("projection_out", h);
+        Tensor h;
+        using (var xLast = Ops.ToChannelsLast(x))
+            h = _projection.Forward(xLast);                                      // [B, h, w, c]
+        trace?.Invoke("projection_out", h.Permute(0, 3, 1, 2));
         using var cEmbed = MapCondition(c);
         trace?.Invoke("c_embed", cEmbed);
         using var rEmbed = REmbedding.Generate(r, Config.CR);
@@ -76,13 +79,14 @@ public sealed class WuerstchenPrior : Module
                 AttnBlock attn => attn.Forward(previous, cEmbed),
                 var other => throw new InvalidOperationException($"Unexpected prior block {other.GetType().Name}."),
             };
-            trace?.Invoke($"blocks.{k}.out", h);
+            trace?.Invoke($"blocks.{k}.out", h.Permute(0, 3, 1, 2));
         }
 
         using (h)
         {
-            using var normed = WuerstchenNorm.LayerNorm2d(h);
-            using var o = _out.Forward(normed);
+            using var normed = WuerstchenNorm.ChannelsLast(h);
+            using var oLast = _out.Forward(normed);                              // [B, h, w, 2·c_in]
+            using var o = Ops.ToChannelsFirst(oLast);
             var a = o.Narrow(1, 0, Config.CIn);
             var b = o.Narrow(1, Config.CIn, Config.CIn);
             trace?.Invoke("out_a", a);

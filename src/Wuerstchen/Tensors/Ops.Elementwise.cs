@@ -15,6 +15,11 @@ public static partial class Ops
     public static Tensor Div(Tensor a, Tensor b) => Broadcasting(default(DivOp), a, b, nameof(Div));
     public static Tensor Add(Tensor a, float b) => Unary(new AddScalarOp(b), a);
     public static Tensor Mul(Tensor a, float b) => Unary(new MulScalarOp(b), a);
+    public static Tensor Sub(Tensor a, float b) => Unary(new AddScalarOp(-b), a);
+    /// <summary>a − b for a scalar a (e.g. 1 − b).</summary>
+    public static Tensor Sub(float a, Tensor b) => Unary(new ScalarSubOp(a), b);
+    /// <summary>a / b, rounded as torch's division (not a multiplication by 1/b).</summary>
+    public static Tensor Div(Tensor a, float b) => Unary(new DivScalarOp(b), a);
 
     /// <summary>a += b in place (a contiguous; b broadcast to a's shape). Used for residuals.</summary>
     public static void AddInPlace(Tensor a, Tensor b)

@@ -46,6 +46,34 @@ public static unsafe partial class Ops
         return y;
     }
 
+    /// <summary>torch.nn.functional.linear with a weight packed once by <see cref="PackedLinearWeight.Pack"/>.</summary>
+    public static Tensor Linear(Tensor x, PackedLinearWeight weight, Tensor? bias = null)
+    {
+        int outFeatures = weight.OutFeatures, inFeatures = weight.InFeatures;
+        if (x.Rank < 1 || x.Size(-1) != inFeatures)
+            throw new ArgumentException($"Linear: input {x} does not end in in_features = {inFeatures} of {weight}.", nameof(x));
+        if (bias is not null && (bias.Rank != 1 || bias.Size(0) != outFeatures))
+            throw new ArgumentException($"Linear: bias {bias} must be [{outFeatures}] for {weight}.", nameof(bias));
+
+        var outShape = x.Shape.ToArray();
+        outShape[^1] = outFeatures;
+        var y = Tensor.Empty(outShape);
+        int rows = checked((int)(y.Numel / Math.Max(outFeatures, 1)));
+        var xc = x.Contiguous();
+        var bc = bias?.Contiguous();
+        try
+        {
+            Gemm.Sgemm(false, rows, 1f, xc.Data, Math.Max(inFeatures, 1), weight.Gemm, 0f, y.Data, Math.Max(outFeatures, 1),
+                bc is null ? null : bc.Data);
+        }
+        finally
+        {
+            if (!ReferenceEquals(xc, x)) xc.Dispose();
+            if (bc is not null && !ReferenceEquals(bc, bias)) bc.Dispose();
+        }
+        return y;
+    }
+
     /// <summary>torch.matmul for rank ≥ 2 operands with broadcast batch dims: [..., M, K] @ [..., K, N].</summary>
     public static Tensor MatMul(Tensor a, Tensor b)
     {

@@ -12,6 +12,11 @@ public static partial class Ops
     /// <summary>Max over one dim (values only; NaN propagates as in torch).</summary>
     public static Tensor Max(Tensor x, int dim, bool keepDim = false) => Reduce(x, [dim], keepDim, Reduction.Max, nameof(Max));
 
+    /// <summary>torch.argmax over one dim: indices (row-major over the other dims) of the first maximum; NaN wins.</summary>
+    public static int[] ArgMax(Tensor x, int dim) => ArgExtreme(x, dim, max: true, nameof(ArgMax));
+    /// <summary>torch.argmin over one dim (e.g. the nearest codebook entry of a VQ); NaN wins.</summary>
+    public static int[] ArgMin(Tensor x, int dim) => ArgExtreme(x, dim, max: false, nameof(ArgMin));
+
     /// <summary>torch.softmax along <paramref name="dim"/>.</summary>
     public static Tensor Softmax(Tensor x, int dim) => SoftmaxAlong(x, dim, log: false);
     /// <summary>torch.log_softmax along <paramref name="dim"/>.</summary>
@@ -102,6 +107,25 @@ public static partial class Ops
         Reduction.Norm2 => (float)Math.Sqrt(v),
         _ => (float)v,
     };
+
+    private static unsafe int[] ArgExtreme(Tensor x, int dim, bool max, string name)
+    {
+        if (x.Rank == 0) throw new ArgumentException($"{name}: needs at least one dim.");
+        int d = dim < 0 ? dim + x.Rank : dim;
+        if (d < 0 || d >= x.Rank) throw new ArgumentOutOfRangeException(nameof(dim), $"{name}: dim {dim} out of range for {Show(x)}.");
+        int n = x.Shape[d];
+        if (n == 0) throw new ArgumentException($"{name}: dim {dim} of {Show(x)} is empty.");
+        using var src = Dense.Of(d == x.Rank - 1 ? x : x.Transpose(d, -1));
+        var result = new int[x.Numel / n];
+        float* p = src.Data;
+        Threads.For((int)Math.Min(result.Length, 4L * Threads.Count), item =>
+        {
+            long items = Math.Min(result.Length, 4L * Threads.Count);
+            for (long r = item * result.Length / items; r < (item + 1) * result.Length / items; r++)
+                result[r] = Reductions.ArgExtreme(p + r * n, n, max);
+        });
+        return result;
+    }
 
     private static unsafe Tensor SoftmaxAlong(Tensor x, int dim, bool log)
     {

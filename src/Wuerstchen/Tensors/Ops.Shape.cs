@@ -89,7 +89,23 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>NCHW → NHWC contiguous copy, and back.</summary>
-    public static Tensor ToChannelsLast(Tensor x) => x.Permute(0, 2, 3, 1).Clone();
-    public static Tensor ToChannelsFirst(Tensor x) => x.Permute(0, 3, 1, 2).Clone();
+    /// <summary>NCHW → NHWC contiguous copy (a tiled transpose of every image's [C, H·W] matrix).</summary>
+    public static unsafe Tensor ToChannelsLast(Tensor x)
+    {
+        RequireRank(x, 4, nameof(ToChannelsLast), "input", "NCHW");
+        using var src = Dense.Of(x);
+        var y = Tensor.Empty(x.Shape[0], x.Shape[2], x.Shape[3], x.Shape[1]);
+        Transpose.Batched(src.Data, x.Shape[0], x.Shape[1], x.Shape[2] * x.Shape[3], y.Data);
+        return y;
+    }
+
+    /// <summary>NHWC → NCHW contiguous copy.</summary>
+    public static unsafe Tensor ToChannelsFirst(Tensor x)
+    {
+        RequireRank(x, 4, nameof(ToChannelsFirst), "input", "NHWC");
+        using var src = Dense.Of(x);
+        var y = Tensor.Empty(x.Shape[0], x.Shape[3], x.Shape[1], x.Shape[2]);
+        Transpose.Batched(src.Data, x.Shape[0], x.Shape[1] * x.Shape[2], x.Shape[3], y.Data);
+        return y;
+    }
 }

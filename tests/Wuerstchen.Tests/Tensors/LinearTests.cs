@@ -95,6 +95,26 @@ public class LinearTests
         Assert.Equal([1f, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4], y0.ToArray());
     }
 
+    [Theory]
+    [InlineData(77, 96, 130, false)]
+    [InlineData(5, 33, 7, true)]
+    public void PackedWeightGivesTheSameLinear(int rows, int inF, int outF, bool transposedView)
+    {
+        var rng = new Random(rows + inF + outF);
+        using var x = RandomTensor(rng, 2, rows, inF);
+        using var store = transposedView ? RandomTensor(rng, inF, outF) : RandomTensor(rng, outF, inF);
+        var w = transposedView ? store.Transpose(0, 1) : store;
+        using var b = RandomTensor(rng, outF);
+        using var packed = PackedLinearWeight.Pack(w);
+        Assert.Equal((inF, outF), (packed.InFeatures, packed.OutFeatures));
+        using var y = Ops.Linear(x, packed, b);
+        Assert.Equal(new[] { 2, rows, outF }, y.Shape.ToArray());
+        var expected = ReferenceLinear(x.ToArray(), w.ToArray(), b.ToArray(), 2 * rows, inF, outF);
+        TensorAssert.Close(expected, y.ToArray(), Tolerance(inF), 1e-5, "packed linear");
+        using var wrong = Tensor.Zeros(3, inF + 1);
+        Assert.Throws<ArgumentException>(() => Ops.Linear(wrong, packed));
+    }
+
     [Fact]
     public void LinearRejectsMismatchedShapesNamingThem()
     {

@@ -116,6 +116,12 @@ public class OpsElementwiseTests
         Assert.Equal(xv.Select(v => v * -3f), mul.ToArray());
         Ops.MulInPlace(mul, 0.5f);
         Assert.Equal(xv.Select(v => v * -3f * 0.5f), mul.ToArray());
+        using var sub = Ops.Sub(x, 0.75f);
+        using var rsub = Ops.Sub(1f, x);
+        using var div = Ops.Div(x, 0.3764f);
+        Assert.Equal(xv.Select(v => v - 0.75f), sub.ToArray());
+        Assert.Equal(xv.Select(v => 1f - v), rsub.ToArray());
+        Assert.Equal(xv.Select(v => v / 0.3764f), div.ToArray());
     }
 
     [Theory]

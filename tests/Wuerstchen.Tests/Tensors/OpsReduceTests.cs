@@ -102,6 +102,24 @@ public class OpsReduceTests
         Assert.Throws<ArgumentException>(() => Ops.Mean(x, [1, -1]));
     }
 
+    [Fact]
+    public void ArgMaxAndArgMinFollowTorchOnTiesAndNaN()
+    {
+        using var x = Tensor.FromArray([3f, 1f, 3f, 1f, 2f, float.NaN, 5f, float.NaN], 2, 4);
+        Assert.Equal([0, 1], Ops.ArgMax(x, 1));
+        Assert.Equal([1, 1], Ops.ArgMin(x, 1));
+        var y = RandomStrided(23, [5, 6, 7]);
+        var values = y.ToArray();
+        var argmin = Ops.ArgMin(y, 1);
+        for (int a = 0; a < 5; a++)
+            for (int c = 0; c < 7; c++)
+            {
+                int best = 0;
+                for (int b = 1; b < 6; b++) if (values[(a * 6 + b) * 7 + c] < values[(a * 6 + best) * 7 + c]) best = b;
+                Assert.Equal(best, argmin[a * 7 + c]);
+            }
+    }
+
     private static double[] SoftmaxReference(float[] x, int[] shape, int dim, bool log)
     {
         var y = new double[x.Length];

@@ -13,10 +13,11 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmMicroKernel
     public static int MR => 6;
     public static int NR => 16;
     public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
-    // Same cache plan as the AVX-512 kernel: 6×KC A micro-panel in L1, KC×NC B block (576 KB) in L2.
+    // Same cache plan as the AVX-512 kernel: MC×KC A block (576 KB) in L2, KC×NC B block in L3.
     public static int KC => 384;
-    public static int NC => 384;
-    public static int MC => 3072;
+    public static int NC => 4096;
+    public static int NCSingleBlock => 512;
+    public static int MC => 384;
 
     public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
     {
@@ -43,6 +44,14 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmMicroKernel
         Vector256<float> c3a = default, c3b = default;
         Vector256<float> c4a = default, c4b = default;
         Vector256<float> c5a = default, c5b = default;
+        // Start fetching this tile of C now; the epilogue would otherwise stall on it (beta ≠ 0 or the
+        // later K passes read it, and every store needs the line).
+        Sse.Prefetch0(c);
+        if (TRows.Count > 1) { Sse.Prefetch0(c + ldc); }
+        if (TRows.Count > 2) { Sse.Prefetch0(c + 2 * ldc); }
+        if (TRows.Count > 3) { Sse.Prefetch0(c + 3 * ldc); }
+        if (TRows.Count > 4) { Sse.Prefetch0(c + 4 * ldc); }
+        if (TRows.Count > 5) { Sse.Prefetch0(c + 5 * ldc); }
         for (int p = 0; p < kc; p++, a += 6, b += 16)
         {
             var b0 = Vector256.Load(b);

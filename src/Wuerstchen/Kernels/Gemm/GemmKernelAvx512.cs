@@ -14,11 +14,13 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmMicroKernel
     public static int MR => 12;
     public static int NR => 32;
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
-    // Blocking for 32-48 KB L1d / 1 MB L2 per core: the 12×KC A micro-panel (18 KB) stays in L1 while
-    // KC×32 B micro-panels stream from the KC×NC B block (720 KB) held in L2; the MC×KC A block sits in L3.
+    // Blocking for 32-48 KB L1d / 1 MB L2 per core / large L3: the KC×32 B micro-panel (48 KB) is reused
+    // by all MC/12 A micro-panels of the MC×KC A block (576 KB, L2); the KC×NC B block (6 MB) sits in L3.
+    // On Zen 4 KC 256–512 and MC 192–768 measured within noise of each other (docs/BENCHMARKS.md).
     public static int KC => 384;
-    public static int NC => 480;
-    public static int MC => 3072;
+    public static int NC => 4096;
+    public static int NCSingleBlock => 512;
+    public static int MC => 384;
 
     public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
     {
@@ -58,6 +60,20 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmMicroKernel
         Vector512<float> c9a = default, c9b = default;
         Vector512<float> c10a = default, c10b = default;
         Vector512<float> c11a = default, c11b = default;
+        // Start fetching this tile of C now; the epilogue would otherwise stall on it (beta ≠ 0 or the
+        // later K passes read it, and every store needs the line).
+        Sse.Prefetch0(c); Sse.Prefetch0(c + 16);
+        if (TRows.Count > 1) { Sse.Prefetch0(c + ldc); Sse.Prefetch0(c + ldc + 16); }
+        if (TRows.Count > 2) { Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 16); }
+        if (TRows.Count > 3) { Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 16); }
+        if (TRows.Count > 4) { Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 16); }
+        if (TRows.Count > 5) { Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 16); }
+        if (TRows.Count > 6) { Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 16); }
+        if (TRows.Count > 7) { Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 16); }
+        if (TRows.Count > 8) { Sse.Prefetch0(c + 8 * ldc); Sse.Prefetch0(c + 8 * ldc + 16); }
+        if (TRows.Count > 9) { Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 16); }
+        if (TRows.Count > 10) { Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 16); }
+        if (TRows.Count > 11) { Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 16); }
         for (int p = 0; p < kc; p++, a += 12, b += 32)
         {
             var b0 = Vector512.Load(b);

@@ -13,10 +13,11 @@ internal readonly unsafe struct GemmKernelPortable : IGemmMicroKernel
     public static int MR => 6;
     public static int NR => 8;
     public static bool IsSupported => true;
-    // Conservative blocking (unknown caches): 6×KC A micro-panel in L1, KC×NC B block (256 KB) in L2.
+    // Conservative blocking (unknown caches): MC×KC A block (256 KB) in L2, KC×NC B block (2 MB) in L3.
     public static int KC => 256;
-    public static int NC => 256;
-    public static int MC => 1536;
+    public static int NC => 2048;
+    public static int NCSingleBlock => 256;
+    public static int MC => 256;
 
     public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
     {

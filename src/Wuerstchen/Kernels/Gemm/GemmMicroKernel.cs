@@ -12,9 +12,11 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Columns of the register tile (vector lanes × vectors per row).</summary>
     static abstract int NR { get; }
     static abstract bool IsSupported { get; }
-    /// <summary>Cache blocking: depth of a packed panel, columns of the L2-resident B block, rows of the A block.</summary>
+    /// <summary>Cache blocking: depth of a packed panel (KC), columns of the L3-resident B block (NC; NCSingleBlock
+    /// when all rows fit one A block, so B is packed and consumed at once), rows of the L2-resident A block (MC).</summary>
     static abstract int KC { get; }
     static abstract int NC { get; }
+    static abstract int NCSingleBlock { get; }
     static abstract int MC { get; }
 
     /// <summary>Writes a full-width tile of <paramref name="rows"/> ≤ MR rows at c (row stride ldc).</summary>

@@ -32,16 +32,8 @@ public sealed class Attention : Module
         using var q = _toQ.Forward(query);
         using var k = _toK.Forward(context);
         using var v = _toV.Forward(context);
-        using var o = Ops.ScaledDotProductAttention(SplitHeads(q, Heads), SplitHeads(k, Heads), SplitHeads(v, Heads));
-        using var merged = MergeHeads(o);
-        return _toOut.Forward(merged);
+        // Heads stay merged in the channel dim (head m owns channels [m·d, (m+1)·d)): no permutes or copies.
+        using var o = Ops.ScaledDotProductAttention(q, k, v, Heads);
+        return _toOut.Forward(o);
     }
-
-    /// <summary>[B, L, h·d] (contiguous) → view [B, h, L, d]; head m owns channels [m·d, (m+1)·d).</summary>
-    internal static Tensor SplitHeads(Tensor x, int heads) =>
-        x.Reshape(x.Size(0), x.Size(1), heads, x.Size(2) / heads).Permute(0, 2, 1, 3);
-
-    /// <summary>[B, h, L, d] → new contiguous [B, L, h·d].</summary>
-    internal static Tensor MergeHeads(Tensor o) =>
-        o.Permute(0, 2, 1, 3).Reshape(o.Size(0), o.Size(2), o.Size(1) * o.Size(3));
 }

@@ -39,11 +39,8 @@ public sealed class ClipEncoderLayer : Module
             using var q = _q.Forward(normed);
             using var k = _k.Forward(normed);
             using var v = _v.Forward(normed);
-            using var o = Ops.ScaledDotProductAttention(
-                Attention.SplitHeads(q, _heads), Attention.SplitHeads(k, _heads), Attention.SplitHeads(v, _heads),
-                mask: paddingMask, causal: true);
-            using var merged = Attention.MergeHeads(o);
-            using var projected = _out.Forward(merged);
+            using var o = Ops.ScaledDotProductAttention(q, k, v, _heads, mask: paddingMask, causal: true);
+            using var projected = _out.Forward(o);
             afterAttention = Ops.Add(h, projected);
         }
         using (afterAttention)
