@@ -38,4 +38,23 @@ public class PriorPipelineReplayTests
         // One text-encoder call for the prompts and, under guidance, one for the negatives, as diffusers makes them.
         Assert.Equal(request.GuidanceScale > 1 ? 2 : 1, encoder.Calls.Count);
     }
+
+    [Fact]
+    public void Prompt_embeddings_replace_the_text_encoder()
+    {
+        using var run = PipelineRun.Open("prior_a");
+        using var promptEmbeds = run.Read("prior_te.prompt.last_hidden_state");
+        using var negativeEmbeds = run.Read("prior_te.negative_prompt.last_hidden_state");
+        var request = run.PriorRequest(null) with { Prompts = null, NegativePrompts = null, PromptEmbeds = promptEmbeds, NegativePromptEmbeds = negativeEmbeds };
+        using var pipeline = new WuerstchenPriorPipeline(
+            new ComponentSlot<IPromptEncoder>("text_encoder", () => throw new InvalidOperationException("the text encoder must not be loaded")),
+            ComponentSlot<IPriorModel>.Loaded("prior", new Replay.DiffusionModel(run, "", latentChannels: 8)),
+            () => new DdpmWuerstchenScheduler());
+        using var log = new TensorLog();
+
+        using var result = pipeline.Run(request, new TorchGenerator(run.Seed), log.Callbacks);
+
+        ReplayChecks.Stage(run, log, "", ReplayChecks.Steps(run, ""));
+        ReplayChecks.Close(run, log, "output");
+    }
 }
