@@ -74,33 +74,46 @@ public static unsafe class DepthwiseConv
         var taps = new float[k * k * c];
         for (int ch = 0; ch < c; ch++)
             for (int t = 0; t < k * k; t++) taps[t * c + ch] = weight[ch * k * k + t];
+        // Offsets of the k² taps from the window's top-left pixel, for windows that lie inside the image.
+        var offsets = new long[k * k];
+        for (int t = 0; t < k * k; t++) offsets[t] = ((long)(t / k) * w + t % k) * c;
         fixed (float* tp = taps)
+        fixed (long* op = offsets)
         {
             float* tapsP = tp;
+            long* offsetsP = op;
             Threads.For(batch * oh, rowIndex =>
             {
                 int b = rowIndex / oh, oy = rowIndex % oh;
                 float** src = stackalloc float*[k * k];
                 int* tapIndex = stackalloc int[k * k];
                 float* xb = x + (long)b * h * w * c;
+                bool rowInside = oy - padding >= 0 && oy - padding + k <= h;
                 for (int ox = 0; ox < ow; ox++)
                 {
-                    int live = 0;
-                    for (int ky = 0; ky < k; ky++)
-                    {
-                        int iy = oy - padding + ky;
-                        if (replicate) iy = Math.Clamp(iy, 0, h - 1);
-                        else if ((uint)iy >= (uint)h) continue;
-                        for (int kx = 0; kx < k; kx++)
-                        {
-                            int ix = ox - padding + kx;
-                            if (replicate) ix = Math.Clamp(ix, 0, w - 1);
-                            else if ((uint)ix >= (uint)w) continue;
-                            src[live] = xb + ((long)iy * w + ix) * c;
-                            tapIndex[live++] = ky * k + kx;
-                        }
-                    }
                     float* dst = y + (((long)b * oh + oy) * ow + ox) * c;
+                    int live = 0;
+                    if (rowInside && ox - padding >= 0 && ox - padding + k <= w)
+                    {
+                        float* topLeft = xb + ((long)(oy - padding) * w + (ox - padding)) * c;
+                        for (int t = 0; t < k * k; t++) { src[t] = topLeft + offsetsP[t]; tapIndex[t] = t; }
+                        live = k * k;
+                    }
+                    else
+                        for (int ky = 0; ky < k; ky++)
+                        {
+                            int iy = oy - padding + ky;
+                            if (replicate) iy = Math.Clamp(iy, 0, h - 1);
+                            else if ((uint)iy >= (uint)h) continue;
+                            for (int kx = 0; kx < k; kx++)
+                            {
+                                int ix = ox - padding + kx;
+                                if (replicate) ix = Math.Clamp(ix, 0, w - 1);
+                                else if ((uint)ix >= (uint)w) continue;
+                                src[live] = xb + ((long)iy * w + ix) * c;
+                                tapIndex[live++] = ky * k + kx;
+                            }
+                        }
                     if (V512.IsAccelerated) Pixel<V512>(src, tapIndex, live, tapsP, bias, c, dst);
                     else if (V256.IsAccelerated) Pixel<V256>(src, tapIndex, live, tapsP, bias, c, dst);
                     else Pixel<V128>(src, tapIndex, live, tapsP, bias, c, dst);

@@ -160,6 +160,7 @@ internal readonly struct DivOp : IBinaryOp { public TV Invoke<TV>(TV a, TV b) wh
 /// <summary>
 /// torch.lerp: start + w·(end − start) when |w| &lt; 0.5, else end − (end − start)·(1 − w). torch switches form
 /// on |w| so that both ends are reproduced exactly (w = 0 gives start, w = 1 gives end); guidance uses w &gt; 1.
+/// Both forms are fused multiply-adds, as torch's vectorised lerp (and its FMA-contracted AVX2 build) computes them.
 /// </summary>
 internal readonly struct LerpOp(float weight) : IBinaryOp
 {
@@ -168,7 +169,7 @@ internal readonly struct LerpOp(float weight) : IBinaryOp
         var diff = end - start;
         return MathF.Abs(weight) < 0.5f
             ? TV.Fma(TV.Create(weight), diff, start)
-            : end - diff * TV.Create(1f - weight);
+            : TV.Fma(-diff, TV.Create(1f - weight), end);
     }
 }
 

@@ -273,10 +273,28 @@ public sealed unsafe class Tensor : IDisposable
         return d;
     }
 
+    private bool _disposed;
+
+    /// <summary>Releases this tensor's reference to its storage if it allocated it (idempotent).</summary>
     public void Dispose()
     {
-        if (_ownsStorage) Storage.Dispose();
+        if (_ownsStorage && !_disposed)
+        {
+            _disposed = true;
+            Storage.Release();
+        }
     }
+
+    // ---------------------------------------------------------------- autograd (see Autograd/)
+
+    /// <summary>When set on a leaf (a parameter or an input), ops run under a recording tape track gradients to it.</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>The accumulated gradient of a leaf after a backward pass (same shape), or null.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The node that produced this tensor under a recording tape (null for leaves and in inference).</summary>
+    public object? GradFn { get; set; }
 
     public override string ToString() => $"Tensor[{string.Join(", ", _shape)}]";
 }

@@ -50,11 +50,31 @@ public sealed unsafe class TensorStorage : IDisposable
 
     public bool IsDisposed => _pointer == null;
 
-    public void Dispose()
+    private int _references = 1;
+
+    /// <summary>
+    /// Adds a reference: the memory stays valid until every reference is released. The autograd tape retains
+    /// the tensors it saves for backward, so a model may dispose its intermediates under a tape as it does
+    /// in inference.
+    /// </summary>
+    public void Retain()
     {
-        Free();
-        GC.SuppressFinalize(this);
+        if (Interlocked.Increment(ref _references) <= 1)
+            throw new ObjectDisposedException(nameof(TensorStorage), "Cannot retain freed storage.");
     }
+
+    /// <summary>Drops a reference; the memory is freed when none is left.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            Free();
+            GC.SuppressFinalize(this);
+        }
+    }
+
+    /// <summary>Drops the creator's reference (same as <see cref="Release"/>).</summary>
+    public void Dispose() => Release();
 
     ~TensorStorage() => Free();
 

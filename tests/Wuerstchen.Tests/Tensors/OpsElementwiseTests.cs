@@ -139,7 +139,7 @@ public class OpsElementwiseTests
         for (int i = 0; i < yv.Length; i++)
         {
             float a = sv[i], b = ev[i % 37], d = b - a;
-            float expected = MathF.Abs(w) < 0.5f ? MathF.FusedMultiplyAdd(w, d, a) : b - d * (1f - w);
+            float expected = MathF.Abs(w) < 0.5f ? MathF.FusedMultiplyAdd(w, d, a) : MathF.FusedMultiplyAdd(-d, 1f - w, b);
             Assert.Equal(expected, yv[i]);
         }
     }
