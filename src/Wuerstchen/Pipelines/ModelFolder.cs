@@ -128,15 +128,6 @@ public sealed class ModelFolder
 
     /// <summary>The numeric constant <paramref name="key"/> of model_index.json, or <paramref name="fallback"/> (diffusers' register_to_config default) when absent.</summary>
     public double GetConstant(string key, double fallback) => _constants.TryGetValue(key, out var v) ? v : fallback;
-
-    /// <summary>Reads a component's JSON configuration file (config.json, scheduler_config.json, tokenizer_config.json).</summary>
-    public JsonDocument ReadComponentJson(string component, string fileName)
-    {
-        string file = System.IO.Path.Combine(ComponentPath(component), fileName);
-        if (!File.Exists(file)) throw new ModelFolderException($"Component '{component}' has no {fileName} (looked for {file}).");
-        try { return JsonDocument.Parse(File.ReadAllBytes(file)); }
-        catch (JsonException e) { throw new ModelFolderException($"{file}: not valid JSON ({e.Message})."); }
-    }
 }
 
 /// <summary>One component line of model_index.json: <c>"prior": ["wuerstchen", "WuerstchenPrior"]</c>.</summary>

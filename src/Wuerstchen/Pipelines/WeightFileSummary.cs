@@ -56,6 +56,6 @@ public sealed partial record WeightFileSummary(
         return (m.Groups["base"].Value, variant, shard);
     }
 
-    [GeneratedRegex(@"^(?<base>[^.]+)(\.(?<variant>[A-Za-z0-9_]+))?(-(?<shard>\d{5})-of-\d{5})?\.safetensors$")]
+    [GeneratedRegex(@"^(?<base>[^.]+?)(\.(?<variant>[A-Za-z0-9_]+))?(-(?<shard>\d{5})-of-\d{5})?\.safetensors$")]
     private static partial Regex NamePattern();
 }
