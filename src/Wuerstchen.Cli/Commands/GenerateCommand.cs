@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Wuerstchen.Kernels;
 using Wuerstchen.Pipelines;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 
 namespace Wuerstchen.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 
 namespace Wuerstchen.Pipelines;
 

@@ -1,5 +1,5 @@
 using Wuerstchen.Models.Configs;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
 

@@ -1,5 +1,5 @@
 using Wuerstchen.Pipelines;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
 

@@ -1,6 +1,6 @@
 using Wuerstchen.Models;
 using Wuerstchen.Pipelines;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Tests.Pipelines;
