@@ -5,13 +5,13 @@ namespace Wuerstchen.Evaluation;
 /// <summary>
 /// A picture's background as one plane per channel, value = a + b·u + c·v with u, v the pixel centre in [0, 1]
 /// (u right, v down), fitted to the border ring. Plain backgrounds come out flat; linear gradients are followed, so
-/// their far ends are not mistaken for objects. The ring is max(1, min(H, W)/32) pixels wide; pixels whose colour
-/// is far from the first fit (an object reaching the border) are trimmed before the final fit.
+/// their far ends are not mistaken for objects. The ring is max(1, min(H, W)/32) pixels wide; ring pixels far from
+/// the ring's median colour and then from the first plane (an object reaching the border) are left out of the fit.
 /// </summary>
 public sealed record BackgroundModel(int Width, int Height, double[] Red, double[] Green, double[] Blue)
 {
     /// <summary>The mean background colour (the plane at the image centre).</summary>
-    public Rgb Mean => new((float)(Red[0] + 0.5 * (Red[1] + Red[2])), (float)(Green[0] + 0.5 * (Green[1] + Green[2])), (float)(Blue[0] + 0.5 * (Blue[1] + Blue[2])));
+    public Rgb Mean => new((float)At(Red, 0.5, 0.5), (float)At(Green, 0.5, 0.5), (float)At(Blue, 0.5, 0.5));
 
     public static BackgroundModel Fit(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, int width, int height)
     {
@@ -21,15 +21,37 @@ public sealed record BackgroundModel(int Width, int Height, double[] Red, double
             for (int x = 0; x < width; x++)
                 if (y < ring || y >= height - ring || x < ring || x >= width - ring) ringPixels.Add(y * width + x);
 
-        var model = FitPlanes(r, g, b, width, height, ringPixels);
-        // Trim pixels far from the first fit: more than 3 robust deviations (and 0.05) away.
-        var residual = new double[ringPixels.Count];
-        for (int k = 0; k < residual.Length; k++) residual[k] = model.Distance(r, g, b, ringPixels[k]);
-        var sorted = residual.Order().ToArray();
-        double mad = sorted[sorted.Length / 2];
-        double limit = Math.Max(0.05, 3 * 1.4826 * mad);
-        var kept = ringPixels.Where((_, k) => residual[k] <= limit).ToList();
-        return kept.Count >= 3 && kept.Count < ringPixels.Count ? FitPlanes(r, g, b, width, height, kept) : model;
+        // Start from the flat median colour, which ignores up to half the ring; drop clear outliers (generously, so a
+        // gradient's ends stay), fit the planes, then trim again at three robust deviations and refit.
+        var flat = new BackgroundModel(width, height, [MedianAt(r, ringPixels)], [MedianAt(g, ringPixels)], [MedianAt(b, ringPixels)]);
+        var kept = Trim(flat, r, g, b, ringPixels, floor: 0.2);
+        var model = FitPlanes(r, g, b, width, height, kept.Count >= 3 ? kept : ringPixels);
+        kept = Trim(model, r, g, b, ringPixels, floor: 0.05);
+        return kept.Count >= 3 ? FitPlanes(r, g, b, width, height, kept) : model;
+    }
+
+    // Ring pixels within max(floor, 3 · 1.4826 · median residual) of the model.
+    private static List<int> Trim(BackgroundModel model, ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, List<int> pixels, double floor)
+    {
+        var residual = new double[pixels.Count];
+        for (int k = 0; k < residual.Length; k++) residual[k] = model.Distance(r, g, b, pixels[k]);
+        double limit = Math.Max(floor, 3 * 1.4826 * Median(residual));
+        var kept = new List<int>(pixels.Count);
+        for (int k = 0; k < residual.Length; k++) if (residual[k] <= limit) kept.Add(pixels[k]);
+        return kept;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static double MedianAt(ReadOnlySpan<float> plane, List<int> pixels)
+    {
+        var values = new double[pixels.Count];
+        for (int k = 0; k < values.Length; k++) values[k] = plane[pixels[k]];
+        return Median(values);
     }
 
     /// <summary>Writes the modelled background of every pixel.</summary>
@@ -42,9 +64,9 @@ public sealed record BackgroundModel(int Width, int Height, double[] Red, double
             {
                 double u = (x + 0.5) / Width;
                 int i = y * Width + x;
-                r[i] = (float)(Red[0] + Red[1] * u + Red[2] * v);
-                g[i] = (float)(Green[0] + Green[1] * u + Green[2] * v);
-                b[i] = (float)(Blue[0] + Blue[1] * u + Blue[2] * v);
+                r[i] = (float)At(Red, u, v);
+                g[i] = (float)At(Green, u, v);
+                b[i] = (float)At(Blue, u, v);
             }
         }
     }
@@ -52,11 +74,12 @@ public sealed record BackgroundModel(int Width, int Height, double[] Red, double
     private double Distance(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, int i)
     {
         double u = (i % Width + 0.5) / Width, v = (i / Width + 0.5) / Height;
-        double dr = r[i] - (Red[0] + Red[1] * u + Red[2] * v);
-        double dg = g[i] - (Green[0] + Green[1] * u + Green[2] * v);
-        double db = b[i] - (Blue[0] + Blue[1] * u + Blue[2] * v);
+        double dr = r[i] - At(Red, u, v), dg = g[i] - At(Green, u, v), db = b[i] - At(Blue, u, v);
         return Math.Sqrt(dr * dr + dg * dg + db * db);
     }
+
+    // A flat model has one coefficient, a plane three.
+    private static double At(double[] c, double u, double v) => c.Length == 1 ? c[0] : c[0] + c[1] * u + c[2] * v;
 
     // Least squares for [1, u, v] · (a, b, c) over the given pixels, per channel (3×3 normal equations).
     private static BackgroundModel FitPlanes(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, int width, int height, List<int> pixels)
