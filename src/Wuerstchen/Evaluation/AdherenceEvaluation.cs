@@ -1,3 +1,4 @@
+using Wuerstchen.Data.Shapes;
 using Wuerstchen.IO.Png;
 using Wuerstchen.Tensors;
 
@@ -47,6 +48,25 @@ public static class AdherenceEvaluation
         {
             var path = Path.Combine(imageFolder, prompt.ImageFileName);
             if (!File.Exists(path)) throw new FileNotFoundException($"No picture for prompt {prompt.Index} ('{prompt.Text}'): {path} is missing.", path);
+            results.Add(new PromptResult(prompt, AdherenceAnalyzer.AnalyzeFile(path), path));
+        }
+        return new AdherenceReport(results);
+    }
+
+    /// <summary>
+    /// Checks the analyser itself on a shapes dataset folder (<see cref="ShapesDatasetWriter"/>): every sample's
+    /// picture is scored against its metadata (all objects of a sample share colour and shape, so the dominant one
+    /// decides). <paramref name="limit"/> caps the number of samples read.
+    /// </summary>
+    public static AdherenceReport ScoreShapesDataset(string datasetFolder, int? limit = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(datasetFolder);
+        var metadata = ShapesMetadata.ReadAll(Path.Combine(datasetFolder, ShapesDatasetWriter.MetadataFileName));
+        var results = new List<PromptResult>();
+        foreach (var m in metadata.Take(limit ?? int.MaxValue))
+        {
+            var prompt = new AdherencePrompt((int)m.Index, m.Text, m.Shape, m.Color, m.Background, 0);
+            var path = Path.Combine(datasetFolder, m.FileName);
             results.Add(new PromptResult(prompt, AdherenceAnalyzer.AnalyzeFile(path), path));
         }
         return new AdherenceReport(results);

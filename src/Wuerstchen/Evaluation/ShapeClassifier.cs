@@ -13,7 +13,8 @@ public readonly record struct ShapeScore(ShapeKind Shape, double Distance);
 /// distance to the nearest point of each curve, so a sharp star and a softened star are both stars, without
 /// estimating the blur first. The curves stop at a blur where the classes are still apart (beyond it every shape
 /// tends to a round blob). Features are divided by scales that reflect how much they drift with noise and pixel
-/// size, so a robust gap (the triangle's low centroid, the star's concavity) weighs more than a fragile one.
+/// size, so a robust gap (the triangle's low centroid, the star's concavity) weighs more than a fragile one. The
+/// corner count is reported but not used: it is the first measure blur destroys (a softened square has nine).
 /// </summary>
 public static class ShapeClassifier
 {

@@ -68,6 +68,18 @@ public class AdherenceEvaluationTests
         Assert.Contains("nothing", new AdherenceReport([result]).ToMarkdown());
     }
 
+    [Fact]
+    public void The_analyser_recovers_a_generated_shapes_dataset()
+    {
+        // The full training distribution: one to three objects, every position and size, gradients, at 48².
+        using var temp = new TempFolder();
+        ShapesDatasetWriter.Write(temp.Path, 60, 48, seed: 2024);
+        var report = AdherenceEvaluation.ScoreShapesDataset(temp.Path);
+        Assert.Equal(60, report.Count);
+        Assert.True(report.BothAccuracy >= 0.95, report.Summary);
+        Assert.Equal(20, AdherenceEvaluation.ScoreShapesDataset(temp.Path, limit: 20).Count);
+    }
+
     private sealed class SyncProgress(List<int> values) : IProgress<int>
     {
         public void Report(int value) => values.Add(value);

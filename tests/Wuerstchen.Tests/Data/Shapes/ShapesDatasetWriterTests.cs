@@ -1,4 +1,5 @@
 using System.Text;
+using Wuerstchen.Data;
 using Wuerstchen.Data.Shapes;
 using Wuerstchen.IO.Png;
 using Wuerstchen.Tests.IO;
@@ -37,6 +38,26 @@ public class ShapesDatasetWriterTests
             using var render = ShapeRasterizer.Render(expected.Scene, 32);
             Assert.Equal(ImageTensors.FromTensor(render)[0].Samples, png.Samples);
             Assert.Equal((32, 32, 3, 8), (png.Width, png.Height, png.Channels, png.BitDepth));
+        }
+    }
+
+    [Fact]
+    public void A_written_dataset_loads_as_an_image_caption_dataset()
+    {
+        using var temp = new TempFolder();
+        ShapesDatasetWriter.Write(temp.Path, count: 9, size: 16, seed: 3);
+        var dataset = ImageCaptionDataset.Open(temp.Path, new ImageCaptionDatasetOptions { Resolution = 16, Shuffle = false });
+        Assert.Equal(9, dataset.Count);
+        var sampler = new ShapeSceneSampler();
+        using var batch = new CaptionBatchLoader(dataset, 9).Epoch(0).Single();
+        for (int i = 0; i < 9; i++)
+        {
+            var sample = ShapesSample.Generate(3, i, sampler);
+            Assert.Equal(sample.Caption, batch.Captions[i]);
+            // [−1, 1] tensors of the stored 8-bit pixels.
+            using var render = ShapeRasterizer.Render(sample.Scene, 16);
+            var stored = ImageTensors.FromTensor(render)[0].Samples;
+            Assert.Equal(2f * (stored[(5 * 16 + 7) * 3 + 1] / 255f) - 1f, batch.Images![i, 1, 5, 7]);
         }
     }
 
