@@ -49,7 +49,7 @@ public sealed class CaptionBatchLoader
 
         while (cursor < order.Length)
         {
-            var chosen = new List<(int Index, SampleAugmentation Augmentation, float[]? Pixels, Tensor? Latent)>(BatchSize);
+            var chosen = new List<LoadedSample>(BatchSize);
             while (chosen.Count < BatchSize && cursor < order.Length)
             {
                 var candidates = new List<int>();
@@ -70,7 +70,7 @@ public sealed class CaptionBatchLoader
     }
 
     // Decodes the candidates in parallel; failures go through the dataset's policy in order, so logs and exceptions are deterministic.
-    private IEnumerable<(int, SampleAugmentation, float[]?, Tensor?)> LoadImages(int epoch, List<int> candidates)
+    private List<LoadedSample> LoadImages(int epoch, List<int> candidates)
     {
         int s = Dataset.Options.Resolution;
         var pixels = new float[candidates.Count][];
@@ -89,30 +89,30 @@ public sealed class CaptionBatchLoader
                 errors[k] = e;
             }
         });
-        var loaded = new List<(int, SampleAugmentation, float[]?, Tensor?)>(candidates.Count);
+        var loaded = new List<LoadedSample>(candidates.Count);
         for (int k = 0; k < candidates.Count; k++)
         {
             if (errors[k] is { } error) Dataset.HandleBroken(candidates[k], error);
-            else loaded.Add((candidates[k], augmentations[k], pixels[k], null));
+            else loaded.Add(new LoadedSample(candidates[k], augmentations[k], pixels[k], null));
         }
         return loaded;
     }
 
-    private IEnumerable<(int, SampleAugmentation, float[]?, Tensor?)> LoadLatents(int epoch, List<int> candidates)
+    private List<LoadedSample> LoadLatents(int epoch, List<int> candidates)
     {
-        var loaded = new List<(int, SampleAugmentation, float[]?, Tensor?)>(candidates.Count);
+        var loaded = new List<LoadedSample>(candidates.Count);
         foreach (int index in candidates)
         {
             var augmentation = Dataset.Augmentation(epoch, index);
             if (Latents!.TryGet(Dataset.Entries[index].Id, augmentation.Flip, out var latent))
-                loaded.Add((index, augmentation, null, latent));
+                loaded.Add(new LoadedSample(index, augmentation, null, latent));
             else
                 Dataset.HandleBroken(index, new DatasetSampleException(Dataset.Entries[index].ImagePath, "no cached latent (the image could not be encoded when the cache was built)"));
         }
         return loaded;
     }
 
-    private CaptionBatch Assemble(int epoch, List<(int Index, SampleAugmentation Augmentation, float[]? Pixels, Tensor? Latent)> chosen)
+    private CaptionBatch Assemble(int epoch, List<LoadedSample> chosen)
     {
         int b = chosen.Count;
         var indices = chosen.Select(c => c.Index).ToArray();
@@ -131,4 +131,7 @@ public sealed class CaptionBatchLoader
         foreach (var c in chosen) c.Latent!.Dispose();
         return new CaptionBatch(epoch, indices, ids, captions, flipped, null, latents);
     }
+
+    // One sample ready for a batch: its decoded pixels [3, S, S], or its cached latent.
+    private readonly record struct LoadedSample(int Index, SampleAugmentation Augmentation, float[]? Pixels, Tensor? Latent);
 }

@@ -69,6 +69,7 @@ public sealed class LatentCache : IDisposable
         Directory.CreateDirectory(folder);
 
         int shardCount = (dataset.Count + shardSize - 1) / shardSize, rebuilt = 0;
+        var indexOfId = Enumerable.Range(0, dataset.Count).ToDictionary(i => dataset.Entries[i].Id, StringComparer.Ordinal);
         var shards = new SafeTensorsFile?[shardCount];
         try
         {
@@ -77,23 +78,22 @@ public sealed class LatentCache : IDisposable
                 var path = Path.Combine(folder, ShardFileName(s));
                 int first = s * shardSize, count = Math.Min(shardSize, dataset.Count - first);
                 var expected = ShardMetadata(dataset, encoder.Identity, first, count);
-                var existing = TryOpenMatching(path, expected);
-                if (existing is null)
+                shards[s] = TryOpenMatching(path, expected);
+                if (shards[s] is null)
                 {
                     WriteShard(dataset, encoder, path, first, count, batchSize, expected);
-                    existing = SafeTensorsFile.Open(path);
+                    shards[s] = SafeTensorsFile.Open(path);
                     rebuilt++;
                 }
                 else
                 {
                     // A reused shard still records which members could not be encoded: skip them again.
-                    foreach (var id in SkippedIds(existing))
+                    foreach (var id in SkippedIds(shards[s]!))
                     {
-                        int index = first + Enumerable.Range(0, count).First(k => dataset.Entries[first + k].Id == id);
+                        int index = indexOfId[id];
                         dataset.HandleBroken(index, new DatasetSampleException(dataset.Entries[index].ImagePath, "image could not be encoded when the latent cache was built"));
                     }
                 }
-                shards[s] = existing;
                 progress?.Report(first + count);
             }
             DeleteStaleShards(folder, shardCount);
