@@ -294,7 +294,10 @@ public sealed unsafe class Tensor : IDisposable
     public Tensor? Grad { get; set; }
 
     /// <summary>The node that produced this tensor under a recording tape (null for leaves and in inference).</summary>
-    public object? GradFn { get; set; }
+    public Autograd.Node? GradFn { get; set; }
+
+    /// <summary>torch.detach: a view of the same data that is cut from the graph (no GradFn, no RequiresGrad).</summary>
+    public Tensor Detach() => new(Storage, Offset, _shape, _strides, false);
 
     public override string ToString() => $"Tensor[{string.Join(", ", _shape)}]";
 }
