@@ -24,18 +24,22 @@ internal readonly unsafe ref struct Dense
     public void Dispose() => _copy?.Dispose();
 }
 
-/// <summary>Splits an index range into blocks run through <see cref="Threads.For"/> (fixed partition: deterministic).</summary>
+/// <summary>
+/// Splits an index range into blocks run through <see cref="Threads.For"/>. The partition depends only on the
+/// count (never on the thread count), so anything a block sums comes out bit-identical however many threads run.
+/// </summary>
 internal static class Blocks
 {
+    private const int MaxBlocks = 256;
+
     /// <summary>Calls body(start, end) over [0, count) in blocks of at least <paramref name="minBlock"/> items.</summary>
     public static void For(long count, long minBlock, Action<long, long> body)
     {
         if (count <= 0) return;
-        long blocks = Math.Max(1, Math.Min(count / Math.Max(1, minBlock), Threads.Count * 4L));
+        long size = Math.Max(Math.Max(1, minBlock), (count + MaxBlocks - 1) / MaxBlocks);
+        int blocks = (int)((count + size - 1) / size);
         if (blocks == 1) { body(0, count); return; }
-        long size = (count + blocks - 1) / blocks;
-        int n = (int)((count + size - 1) / size);
-        Threads.For(n, b =>
+        Threads.For(blocks, b =>
         {
             long start = b * size;
             body(start, Math.Min(count, start + size));
