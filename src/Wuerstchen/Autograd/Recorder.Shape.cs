@@ -1,0 +1,47 @@
+using Wuerstchen.Autograd.Backward;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Autograd;
+
+public static partial class Recorder
+{
+    /// <summary>y = cat(tensors, dim).</summary>
+    public static void Cat(Tensor y, ReadOnlySpan<Tensor> tensors, int dim)
+    {
+        if (!Tape.ShouldRecord(tensors)) return;
+        int d = y.NormDim(dim);
+        var starts = new int[tensors.Length];
+        var lengths = new int[tensors.Length];
+        for (int i = 0, at = 0; i < tensors.Length; i++) { starts[i] = at; lengths[i] = tensors[i].Shape[d]; at += lengths[i]; }
+        Tensor?[] inputs = tensors.ToArray();
+        Tape.Record(y, "Cat", inputs, [], (g, n) =>
+        {
+            var grads = new Tensor?[n.InputCount];
+            for (int i = 0; i < grads.Length; i++)
+                if (n.NeedsGrad(i)) grads[i] = ShapeBackward.CatSlice(g, d, starts[i], lengths[i]);
+            return grads;
+        });
+    }
+
+    /// <summary>y = PixelShuffle(x, r).</summary>
+    public static void PixelShuffle(Tensor y, Tensor x, int r)
+    {
+        if (!Tape.ShouldRecord(x)) return;
+        Tape.Record(y, "PixelShuffle", [x], [], (g, n) => [ShapeBackward.PixelUnshuffle(g, r)]);
+    }
+
+    /// <summary>y = PixelUnshuffle(x, r).</summary>
+    public static void PixelUnshuffle(Tensor y, Tensor x, int r)
+    {
+        if (!Tape.ShouldRecord(x)) return;
+        Tape.Record(y, "PixelUnshuffle", [x], [], (g, n) => [ShapeBackward.PixelShuffle(g, r)]);
+    }
+
+    /// <summary>y = weight[ids] (ids of shape idShape); the ids get no gradient.</summary>
+    public static void Embedding(Tensor y, Tensor weight, ReadOnlySpan<int> ids)
+    {
+        if (!Tape.ShouldRecord(weight)) return;
+        var idCopy = ids.ToArray();
+        Tape.Record(y, "Embedding", [weight], [], (g, n) => [ShapeBackward.Embedding(g, idCopy, n.InputShape(0))]);
+    }
+}

@@ -1,0 +1,59 @@
+using Wuerstchen.Autograd.Backward;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Autograd;
+
+/// <summary>
+/// Hooks for the views and copies <see cref="Tensor"/> itself creates (Reshape, Permute/Transpose, Narrow (and so
+/// Chunk), Select, Unsqueeze, Expand, Clone/Contiguous). A view shares its base's storage; in the graph it is an
+/// op whose gradient is routed back to the base's shape.
+/// </summary>
+public static partial class Recorder
+{
+    /// <summary>y = x.Reshape(…) or x.Unsqueeze(…): the gradient is g in x's shape (a view of g, no copy).</summary>
+    public static void Reshape(Tensor y, Tensor x)
+    {
+        if (ReferenceEquals(y, x) || !Tape.ShouldRecord(x)) return;
+        Tape.Record(y, "Reshape", [x], [], static (g, n) => [g.Reshape(n.InputShape(0))]);
+    }
+
+    /// <summary>y = x.Permute(dims) (and Transpose).</summary>
+    public static void Permute(Tensor y, Tensor x, ReadOnlySpan<int> dims)
+    {
+        if (!Tape.ShouldRecord(x)) return;
+        var d = new int[dims.Length];
+        for (int i = 0; i < d.Length; i++) d[i] = dims[i] < 0 ? dims[i] + x.Rank : dims[i];
+        Tape.Record(y, "Permute", [x], [], (g, n) => [ShapeBackward.Unpermute(g, d)]);
+    }
+
+    /// <summary>y = x.Narrow(dim, start, length) (Chunk is made of these).</summary>
+    public static void Narrow(Tensor y, Tensor x, int dim, int start, int length)
+    {
+        if (!Tape.ShouldRecord(x)) return;
+        int d = x.NormDim(dim);
+        Tape.Record(y, "Narrow", [x], [], (g, n) => [ShapeBackward.IntoSlice(g, n.InputShape(0), t => t.Narrow(d, start, length))]);
+    }
+
+    /// <summary>y = x.Select(dim, index).</summary>
+    public static void Select(Tensor y, Tensor x, int dim, int index)
+    {
+        if (!Tape.ShouldRecord(x)) return;
+        int d = x.NormDim(dim);
+        int i = index < 0 ? index + x.Shape[d] : index;
+        Tape.Record(y, "Select", [x], [], (g, n) => [ShapeBackward.IntoSlice(g, n.InputShape(0), t => t.Select(d, i))]);
+    }
+
+    /// <summary>y = x.Expand(shape): the gradient sums over the expanded dims.</summary>
+    public static void Expand(Tensor y, Tensor x)
+    {
+        if (!Tape.ShouldRecord(x)) return;
+        Tape.Record(y, "Expand", [x], [], static (g, n) => [Broadcasting.SumToShape(g, n.InputShape(0))]);
+    }
+
+    /// <summary>y = x.Clone() or x.Contiguous() (a copy: identity gradient; nothing when Contiguous returned x itself).</summary>
+    public static void Copy(Tensor y, Tensor x)
+    {
+        if (ReferenceEquals(y, x) || !Tape.ShouldRecord(x)) return;
+        Tape.Record(y, "Copy", [x], [], static (g, n) => [g]);
+    }
+}
