@@ -12,6 +12,9 @@ namespace Wuerstchen.Autograd;
 /// </summary>
 public delegate Tensor?[] BackwardFn(Tensor gradOutput, Node node);
 
+/// <summary>A <see cref="BackwardFn"/> that receives the op's non-tensor arguments (geometry, scalars) as <paramref name="state"/>.</summary>
+public delegate Tensor?[] BackwardFn<TState>(Tensor gradOutput, Node node, TState state);
+
 /// <summary>
 /// One recorded op in the autograd graph: where each input's gradient goes (an earlier node, a leaf, or
 /// nowhere), the tensors saved for backward, and the backward function. Built by <see cref="Tape.Record"/>.

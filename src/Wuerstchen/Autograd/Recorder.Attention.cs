@@ -16,9 +16,9 @@ public static partial class Recorder
             throw new NotSupportedException("ScaledDotProductAttention backward: the attention mask tracks gradients; pass a detached mask.");
         float s = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
         bool hasMask = mask is not null;
-        Tape.Record(y, "ScaledDotProductAttention", [q, k, v], [q, k, v, mask], (g, n) =>
+        Tape.Record(y, "ScaledDotProductAttention", [q, k, v], [q, k, v, mask], (hasMask, causal, s), static (g, n, p) =>
         {
-            var (gq, gk, gv) = AttentionBackward.Compute(g, n.Saved(0), n.Saved(1), n.Saved(2), hasMask ? n.Saved(3) : null, causal, s,
+            var (gq, gk, gv) = AttentionBackward.Compute(g, n.Saved(0), n.Saved(1), n.Saved(2), p.hasMask ? n.Saved(3) : null, p.causal, p.s,
                 n.NeedsGrad(0), n.NeedsGrad(1), n.NeedsGrad(2));
             return [gq, gk, gv];
         });

@@ -14,8 +14,8 @@ public static partial class Recorder
         if (k.Ho != y.Shape[2] || k.Wo != y.Shape[3])
             throw new ArgumentException($"Conv2d backward: output {y} does not match the geometry of input {x} and weight {weight}.");
         Tape.Record(y, "Conv2d", [x, weight, bias],
-            [Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null],
-            (g, n) => [
+            [Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null], k,
+            static (g, n, k) => [
                 n.NeedsGrad(0) ? ConvBackward.InputGrad(g, n.Saved(1), k) : null,
                 n.NeedsGrad(1) ? ConvBackward.WeightGrad(n.Saved(0), g, k) : null,
                 n.NeedsGrad(2) ? ConvBackward.BiasGrad(g, n.InputShape(2)) : null]);
@@ -34,8 +34,8 @@ public static partial class Recorder
         if (k.Ho != x.Shape[2] || k.Wo != x.Shape[3] || k.O != x.Shape[1])
             throw new ArgumentException($"ConvTranspose2d backward: output {y} does not match the geometry of input {x} and weight {weight}.");
         Tape.Record(y, "ConvTranspose2d", [x, weight, bias],
-            [Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null],
-            (g, n) => [
+            [Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null], k,
+            static (g, n, k) => [
                 n.NeedsGrad(0) ? ConvBackward.Forward(g, n.Saved(1), k) : null,
                 n.NeedsGrad(1) ? ConvBackward.WeightGrad(g, n.Saved(0), k) : null,
                 n.NeedsGrad(2) ? ConvBackward.BiasGrad(g, n.InputShape(2)) : null]);
@@ -45,6 +45,6 @@ public static partial class Recorder
     public static void Pad2d(Tensor y, Tensor x, int left, int right, int top, int bottom, PadMode mode)
     {
         if (!Tape.ShouldRecord(x)) return;
-        Tape.Record(y, "Pad2d", [x], [], (g, n) => [ConvBackward.Pad2dGrad(g, n.InputShape(0), left, top, mode)]);
+        Tape.Record(y, "Pad2d", [x], [], (left, top, mode), static (g, n, p) => [ConvBackward.Pad2dGrad(g, n.InputShape(0), p.left, p.top, p.mode)]);
     }
 }

@@ -60,16 +60,16 @@ public static partial class Recorder
     public static void Mul(Tensor y, Tensor a, float s)
     {
         if (!Tape.ShouldRecord(a)) return;
-        Tape.Record(y, "MulScalar", [a], [], (g, n) => [Pointwise.Scale(g, s)]);
+        Tape.Record(y, "MulScalar", [a], [], s, static (g, n, s) => [Pointwise.Scale(g, s)]);
     }
 
     /// <summary>y = lerp(start, end, w) = start + w·(end − start): ∂start = (1 − w)·g, ∂end = w·g.</summary>
     public static void Lerp(Tensor y, Tensor start, Tensor end, float weight)
     {
         if (!Tape.ShouldRecord(start, end)) return;
-        Tape.Record(y, "Lerp", [start, end], [], (g, n) => [
-            n.NeedsGrad(0) ? ScaledSum(g, 1f - weight, n.InputShape(0)) : null,
-            n.NeedsGrad(1) ? ScaledSum(g, weight, n.InputShape(1)) : null]);
+        Tape.Record(y, "Lerp", [start, end], [], weight, static (g, n, w) => [
+            n.NeedsGrad(0) ? ScaledSum(g, 1f - w, n.InputShape(0)) : null,
+            n.NeedsGrad(1) ? ScaledSum(g, w, n.InputShape(1)) : null]);
     }
 
     // ---------------------------------------------------------------- in-place ops
@@ -93,7 +93,7 @@ public static partial class Recorder
     {
         TensorVersions.Bump(a.Storage);
         if (!Tape.ShouldRecord(a)) return;
-        Tape.Record(a, "MulInPlace", [a], [], (g, n) => [Pointwise.Scale(g, s)]);
+        Tape.Record(a, "MulInPlace", [a], [], s, static (g, n, s) => [Pointwise.Scale(g, s)]);
     }
 
     /// <summary>Marks an in-place write to <paramref name="t"/> that has no gradient of its own (e.g. CopyFrom, a fill).</summary>
@@ -125,7 +125,7 @@ public static partial class Recorder
         where TRule : struct, IPointwiseGrad
     {
         if (!Tape.ShouldRecord(x)) return;
-        Tape.Record(y, name, [x], [saved], (g, n) => [Pointwise.Map<TRule>(g, n.Saved(0), p0, p1)]);
+        Tape.Record(y, name, [x], [saved], (p0, p1), static (g, n, p) => [Pointwise.Map<TRule>(g, n.Saved(0), p.p0, p.p1)]);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -12,11 +12,11 @@ public static partial class Recorder
         int d = x.Shape[^1], rows = (int)(x.Numel / Math.Max(1, d));
         bool affine = weight is not null;
         Tape.Record(y, "LayerNorm", [x, weight, bias],
-            [Tape.TracksGrad(x) || Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null],
-            (g, n) => [
-                n.NeedsGrad(0) ? NormBackward.Input(g, n.Saved(0), affine ? n.Saved(1) : null, rows, d, 1, eps) : null,
-                n.NeedsGrad(1) ? NormBackward.Weight(g, n.Saved(0), rows, d, eps, n.InputShape(1)) : null,
-                n.NeedsGrad(2) ? NormBackward.ColumnSum(g, rows, d, n.InputShape(2)) : null]);
+            [Tape.TracksGrad(x) || Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null], (rows, d, eps, affine),
+            static (g, n, p) => [
+                n.NeedsGrad(0) ? NormBackward.Input(g, n.Saved(0), p.affine ? n.Saved(1) : null, p.rows, p.d, 1, p.eps) : null,
+                n.NeedsGrad(1) ? NormBackward.Weight(g, n.Saved(0), p.rows, p.d, p.eps, n.InputShape(1)) : null,
+                n.NeedsGrad(2) ? NormBackward.ColumnSum(g, p.rows, p.d, n.InputShape(2)) : null]);
     }
 
     /// <summary>y = Würstchen's LayerNorm2d on NCHW: per pixel over C, no affine.</summary>
@@ -24,7 +24,7 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         int n0 = x.Shape[0], c = x.Shape[1], hw = (int)(x.Numel / Math.Max(1, (long)n0 * c));
-        Tape.Record(y, "LayerNorm2d", [x], [x], (g, n) => [NormBackward.Input(g, n.Saved(0), null, n0, c, hw, eps)]);
+        Tape.Record(y, "LayerNorm2d", [x], [x], (n0, c, hw, eps), static (g, n, p) => [NormBackward.Input(g, n.Saved(0), null, p.n0, p.c, p.hw, p.eps)]);
     }
 
     /// <summary>y = GRN(x) on channels-last x [B, H, W, D] with γ, β broadcast over the last dim.</summary>
@@ -45,11 +45,11 @@ public static partial class Recorder
         if (!Tape.ShouldRecord(x, weight, bias)) return;
         bool affine = weight is not null;
         Tape.Record(y, "BatchNorm2d", [x, weight, bias],
-            [Tape.TracksGrad(weight) ? x : null, runningMean, runningVar, weight],
-            (g, n) =>
+            [Tape.TracksGrad(weight) ? x : null, runningMean, runningVar, weight], (affine, eps),
+            static (g, n, p) =>
             {
                 var (gx, gw, gb) = NormBackward.BatchNormEval(g, n.NeedsGrad(1) ? n.Saved(0) : null, n.Saved(1), n.Saved(2),
-                    affine ? n.Saved(3) : null, eps, n.NeedsGrad(0), n.NeedsGrad(1), n.NeedsGrad(2),
+                    p.affine ? n.Saved(3) : null, p.eps, n.NeedsGrad(0), n.NeedsGrad(1), n.NeedsGrad(2),
                     n.InputShape(1), n.InputShape(2));
                 return [gx, gw, gb];
             });

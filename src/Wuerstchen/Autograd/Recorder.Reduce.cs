@@ -10,7 +10,7 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         var reduced = ReduceBackward.ReducedMask(x.Shape, dims);
-        Tape.Record(y, "Sum", [x], [], (g, n) => [ReduceBackward.Spread(g, n.InputShape(0), reduced, 1f)]);
+        Tape.Record(y, "Sum", [x], [], reduced, static (g, n, reduced) => [ReduceBackward.Spread(g, n.InputShape(0), reduced, 1f)]);
     }
 
     /// <summary>y = mean of x over <paramref name="dims"/> (all when empty).</summary>
@@ -19,7 +19,7 @@ public static partial class Recorder
         if (!Tape.ShouldRecord(x)) return;
         var reduced = ReduceBackward.ReducedMask(x.Shape, dims);
         long count = x.Numel / Math.Max(1, y.Numel);
-        Tape.Record(y, "Mean", [x], [], (g, n) => [ReduceBackward.Spread(g, n.InputShape(0), reduced, 1f / count)]);
+        Tape.Record(y, "Mean", [x], [], (reduced, count), static (g, n, p) => [ReduceBackward.Spread(g, n.InputShape(0), p.reduced, 1f / p.count)]);
     }
 
     /// <summary>y = ‖x‖₂ over <paramref name="dims"/> (all when empty).</summary>
@@ -27,7 +27,7 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         var reduced = ReduceBackward.ReducedMask(x.Shape, dims);
-        Tape.Record(y, "Norm2", [x], [x, y], (g, n) => [ReduceBackward.Norm2(g, n.Saved(0), n.Saved(1), reduced)]);
+        Tape.Record(y, "Norm2", [x], [x, y], reduced, static (g, n, reduced) => [ReduceBackward.Norm2(g, n.Saved(0), n.Saved(1), reduced)]);
     }
 
     /// <summary>y = max of x over <paramref name="dim"/>.</summary>
@@ -35,7 +35,7 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         int d = x.NormDim(dim);
-        Tape.Record(y, "Max", [x], [x, y], (g, n) => [ReduceBackward.Max(g, n.Saved(0), n.Saved(1), d)]);
+        Tape.Record(y, "Max", [x], [x, y], d, static (g, n, d) => [ReduceBackward.Max(g, n.Saved(0), n.Saved(1), d)]);
     }
 
     /// <summary>y = softmax(x) along <paramref name="dim"/>.</summary>
@@ -43,7 +43,7 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         int d = x.NormDim(dim);
-        Tape.Record(y, "Softmax", [x], [y], (g, n) => [ReduceBackward.Softmax(g, n.Saved(0), d, log: false)]);
+        Tape.Record(y, "Softmax", [x], [y], d, static (g, n, d) => [ReduceBackward.Softmax(g, n.Saved(0), d, log: false)]);
     }
 
     /// <summary>y = log_softmax(x) along <paramref name="dim"/>.</summary>
@@ -51,6 +51,6 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         int d = x.NormDim(dim);
-        Tape.Record(y, "LogSoftmax", [x], [y], (g, n) => [ReduceBackward.Softmax(g, n.Saved(0), d, log: true)]);
+        Tape.Record(y, "LogSoftmax", [x], [y], d, static (g, n, d) => [ReduceBackward.Softmax(g, n.Saved(0), d, log: true)]);
     }
 }

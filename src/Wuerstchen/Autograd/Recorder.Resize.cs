@@ -11,6 +11,6 @@ public static partial class Recorder
         if (!Tape.ShouldRecord(x)) return;
         var rows = ResizeAxis.For(x.Shape[^2], outH, mode, alignCorners, antialias);
         var cols = ResizeAxis.For(x.Shape[^1], outW, mode, alignCorners, antialias);
-        Tape.Record(y, "Interpolate", [x], [], (g, n) => [ResizeBackward.Input(g, n.InputShape(0), rows, cols)]);
+        Tape.Record(y, "Interpolate", [x], [], (rows, cols), static (g, n, a) => [ResizeBackward.Input(g, n.InputShape(0), a.rows, a.cols)]);
     }
 }

@@ -14,11 +14,11 @@ public static partial class Recorder
         var lengths = new int[tensors.Length];
         for (int i = 0, at = 0; i < tensors.Length; i++) { starts[i] = at; lengths[i] = tensors[i].Shape[d]; at += lengths[i]; }
         Tensor?[] inputs = tensors.ToArray();
-        Tape.Record(y, "Cat", inputs, [], (g, n) =>
+        Tape.Record(y, "Cat", inputs, [], (d, starts, lengths), static (g, n, p) =>
         {
             var grads = new Tensor?[n.InputCount];
             for (int i = 0; i < grads.Length; i++)
-                if (n.NeedsGrad(i)) grads[i] = ShapeBackward.CatSlice(g, d, starts[i], lengths[i]);
+                if (n.NeedsGrad(i)) grads[i] = ShapeBackward.CatSlice(g, p.d, p.starts[i], p.lengths[i]);
             return grads;
         });
     }
@@ -27,21 +27,20 @@ public static partial class Recorder
     public static void PixelShuffle(Tensor y, Tensor x, int r)
     {
         if (!Tape.ShouldRecord(x)) return;
-        Tape.Record(y, "PixelShuffle", [x], [], (g, n) => [ShapeBackward.PixelUnshuffle(g, r)]);
+        Tape.Record(y, "PixelShuffle", [x], [], r, static (g, n, r) => [ShapeBackward.PixelUnshuffle(g, r)]);
     }
 
     /// <summary>y = PixelUnshuffle(x, r).</summary>
     public static void PixelUnshuffle(Tensor y, Tensor x, int r)
     {
         if (!Tape.ShouldRecord(x)) return;
-        Tape.Record(y, "PixelUnshuffle", [x], [], (g, n) => [ShapeBackward.PixelShuffle(g, r)]);
+        Tape.Record(y, "PixelUnshuffle", [x], [], r, static (g, n, r) => [ShapeBackward.PixelShuffle(g, r)]);
     }
 
     /// <summary>y = weight[ids] (ids of shape idShape); the ids get no gradient.</summary>
     public static void Embedding(Tensor y, Tensor weight, ReadOnlySpan<int> ids)
     {
         if (!Tape.ShouldRecord(weight)) return;
-        var idCopy = ids.ToArray();
-        Tape.Record(y, "Embedding", [weight], [], (g, n) => [ShapeBackward.Embedding(g, idCopy, n.InputShape(0))]);
+        Tape.Record(y, "Embedding", [weight], [], ids.ToArray(), static (g, n, ids) => [ShapeBackward.Embedding(g, ids, n.InputShape(0))]);
     }
 }

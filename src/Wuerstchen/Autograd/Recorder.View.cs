@@ -23,7 +23,7 @@ public static partial class Recorder
         if (!Tape.ShouldRecord(x)) return;
         var d = new int[dims.Length];
         for (int i = 0; i < d.Length; i++) d[i] = dims[i] < 0 ? dims[i] + x.Rank : dims[i];
-        Tape.Record(y, "Permute", [x], [], (g, n) => [ShapeBackward.Unpermute(g, d)]);
+        Tape.Record(y, "Permute", [x], [], d, static (g, n, d) => [ShapeBackward.Unpermute(g, d)]);
     }
 
     /// <summary>y = x.Narrow(dim, start, length) (Chunk is made of these).</summary>
@@ -31,7 +31,7 @@ public static partial class Recorder
     {
         if (!Tape.ShouldRecord(x)) return;
         int d = x.NormDim(dim);
-        Tape.Record(y, "Narrow", [x], [], (g, n) => [ShapeBackward.IntoSlice(g, n.InputShape(0), t => t.Narrow(d, start, length))]);
+        Tape.Record(y, "Narrow", [x], [], (d, start, length), static (g, n, p) => [ShapeBackward.IntoSlice(g, n.InputShape(0), t => t.Narrow(p.d, p.start, p.length))]);
     }
 
     /// <summary>y = x.Select(dim, index).</summary>
@@ -40,7 +40,7 @@ public static partial class Recorder
         if (!Tape.ShouldRecord(x)) return;
         int d = x.NormDim(dim);
         int i = index < 0 ? index + x.Shape[d] : index;
-        Tape.Record(y, "Select", [x], [], (g, n) => [ShapeBackward.IntoSlice(g, n.InputShape(0), t => t.Select(d, i))]);
+        Tape.Record(y, "Select", [x], [], (d, i), static (g, n, p) => [ShapeBackward.IntoSlice(g, n.InputShape(0), t => t.Select(p.d, p.i))]);
     }
 
     /// <summary>y = x.Expand(shape): the gradient sums over the expanded dims.</summary>

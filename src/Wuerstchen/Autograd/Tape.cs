@@ -101,6 +101,16 @@ public sealed class Tape : IDisposable
         return node;
     }
 
+    /// <summary>
+    /// <see cref="Record(Tensor, string, ReadOnlySpan{Tensor?}, ReadOnlySpan{Tensor?}, BackwardFn)"/> with the op's
+    /// non-tensor arguments passed as <paramref name="state"/>, so the hook's lambda can be <c>static</c>: a hook
+    /// whose lambda captured its parameters would allocate the closure on entry, before its guard, on every
+    /// inference call.
+    /// </summary>
+    public static Node Record<TState>(Tensor output, string name, ReadOnlySpan<Tensor?> inputs, ReadOnlySpan<Tensor?> saved,
+        TState state, BackwardFn<TState> backward) =>
+        Record(output, name, inputs, saved, (g, n) => backward(g, n, state));
+
     /// <summary>Number of nodes this tape recorded.</summary>
     public int NodeCount => _recorded.Count;
 
