@@ -40,7 +40,7 @@ public class AttentionGradTests
     [Fact]
     public void SelfAndCrossAttentionDefaultScale()
     {
-        var rng = new Random(60);
+        var rng = new System.Random(60);
         var q = Leaf(rng, [2, 2, 3, 4]);
         var k = Leaf(rng, [2, 2, 5, 4]);
         var v = Leaf(rng, [2, 2, 5, 3]);
@@ -56,7 +56,7 @@ public class AttentionGradTests
     [Fact]
     public void BroadcastMaskWithMinusInfinityAndExplicitScale()
     {
-        var rng = new Random(61);
+        var rng = new System.Random(61);
         var q = Leaf(rng, [1, 2, 3, 4]);
         var k = Leaf(rng, [1, 2, 4, 4]);
         var v = Leaf(rng, [1, 2, 4, 4]);
@@ -75,7 +75,7 @@ public class AttentionGradTests
     [Fact]
     public void CausalWithHeadsSplitByPermute()
     {
-        var rng = new Random(62);
+        var rng = new System.Random(62);
         // [B, L, H·D] → reshape [B, L, H, D] → permute [B, H, L, D]: strided head views, as the models split heads.
         using var qb = Leaf(rng, [1, 4, 6], requiresGrad: false);
         using var kb = Leaf(rng, [1, 4, 6], requiresGrad: false);
@@ -93,7 +93,7 @@ public class AttentionGradTests
     [Fact]
     public void OnlyKeysAndValuesRequireGrad()
     {
-        var rng = new Random(63);
+        var rng = new System.Random(63);
         var q = Leaf(rng, [1, 1, 2, 3], requiresGrad: false);
         var k = Leaf(rng, [1, 1, 3, 3]);
         var v = Leaf(rng, [1, 1, 3, 2]);

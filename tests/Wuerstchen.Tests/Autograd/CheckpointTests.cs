@@ -28,7 +28,7 @@ public class CheckpointTests
 
     private static (float[] X, float[] W1, float[] W2, float[] B1) Run(bool checkpoint, out int savedIntermediates)
     {
-        var rng = new Random(5);
+        var rng = new System.Random(5);
         var x = GradCheck.Leaf(rng, [4, 3]);
         var w1 = GradCheck.Leaf(rng, [5, 3]);
         var b1 = GradCheck.Leaf(rng, [5]);
@@ -65,7 +65,7 @@ public class CheckpointTests
     [Fact]
     public void SegmentWhoseInputNeedsNoGradientStillReachesItsParameters()
     {
-        var rng = new Random(6);
+        var rng = new System.Random(6);
         var x = GradCheck.Leaf(rng, [2, 3], requiresGrad: false);
         var w = GradCheck.Leaf(rng, [4, 3]);
         var b = GradCheck.Leaf(rng, [4]);

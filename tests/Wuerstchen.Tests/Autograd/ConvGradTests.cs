@@ -53,7 +53,7 @@ public class ConvGradTests
     [Theory, MemberData(nameof(ConvCases))]
     public void Conv2d(int[] xs, int[] ws, int sh, int sw, int ph, int pw, int dh, int dw, int groups)
     {
-        var rng = new Random(xs.Sum() * 7 + ws.Sum());
+        var rng = new System.Random(xs.Sum() * 7 + ws.Sum());
         var x = Leaf(rng, xs);
         var w = Leaf(rng, ws);
         var b = Leaf(rng, [ws[0]]);
@@ -70,7 +70,7 @@ public class ConvGradTests
     [Fact]
     public void Conv2dDefaultsMeanStrideAndDilationOne()
     {
-        var rng = new Random(3);
+        var rng = new System.Random(3);
         var x = Leaf(rng, [1, 2, 4, 5]);
         var w = Leaf(rng, [3, 2, 3, 3]);
         var reference = ConvRef([1, 2, 4, 5], [3, 2, 3, 3], (1, 1), (1, 1), (1, 1), 1, false);
@@ -122,7 +122,7 @@ public class ConvGradTests
     [Theory, MemberData(nameof(ConvTCases))]
     public void ConvTranspose2d(int[] xs, int[] ws, int s, int p, int op, int d, int groups)
     {
-        var rng = new Random(xs.Sum() * 5 + ws.Sum());
+        var rng = new System.Random(xs.Sum() * 5 + ws.Sum());
         var x = Leaf(rng, xs);
         var w = Leaf(rng, ws);
         var b = Leaf(rng, [ws[1] * groups]);
@@ -140,7 +140,7 @@ public class ConvGradTests
     [InlineData(PadMode.Replicate)]
     public void Pad2d(PadMode mode)
     {
-        var rng = new Random(4);
+        var rng = new System.Random(4);
         int[] xs = [2, 3, 4, 5];
         int l = 1, r = 2, top = 2, bottom = 1, H = 4, W = 5, Hy = H + top + bottom, Wy = W + l + r;
         var x = Leaf(rng, xs);

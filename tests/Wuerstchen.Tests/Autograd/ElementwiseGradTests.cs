@@ -37,7 +37,7 @@ public class ElementwiseGradTests
     [Theory, MemberData(nameof(BroadcastCases))]
     public void AddSubMulDivBroadcast(int[] sa, int[] sb)
     {
-        var rng = new Random(sa.Length * 31 + sb.Length);
+        var rng = new System.Random(sa.Length * 31 + sb.Length);
         var so = BroadcastShape(sa, sb);
         var a = Leaf(rng, sa);
         var b = Leaf(rng, sb, 0.5, 2); // a divisor away from 0
@@ -50,7 +50,7 @@ public class ElementwiseGradTests
     [Fact]
     public void OnlyOneOperandRequiresGrad()
     {
-        var rng = new Random(5);
+        var rng = new System.Random(5);
         var a = Leaf(rng, [4, 3]);
         var b = Leaf(rng, [3], 0.5, 2, requiresGrad: false);
         Check("Mul(a, const b)", [a, b], t => { var y = Rounded(Binary([4, 3], [3], (p, q) => p * q), t, 4, 3); Recorder.Mul(y, t[0], t[1]); return y; }, Binary([4, 3], [3], (p, q) => p * q));
@@ -61,7 +61,7 @@ public class ElementwiseGradTests
     [Fact]
     public void StridedOperands()
     {
-        var rng = new Random(6);
+        var rng = new System.Random(6);
         using var baseA = Leaf(rng, [5, 3], requiresGrad: false);
         var a = baseA.Transpose(0, 1); // [3, 5] with strides [1, 3]
         a.RequiresGrad = true;
@@ -75,7 +75,7 @@ public class ElementwiseGradTests
     [Fact]
     public void ScalarOpsAndLerp()
     {
-        var rng = new Random(7);
+        var rng = new System.Random(7);
         var a = Leaf(rng, [2, 7]);
         var e = Leaf(rng, [7]);
         Check("AddScalar", [a], t => { var y = Rounded(x => x[0].Select(v => v + 0.3).ToArray(), t, 2, 7); Recorder.Add(y, t[0], 0.3f); return y; }, x => x[0].Select(v => v + 0.3).ToArray());
@@ -90,7 +90,7 @@ public class ElementwiseGradTests
     [Fact]
     public void InPlaceOpsChainTheGradient()
     {
-        var rng = new Random(8);
+        var rng = new System.Random(8);
         var x = Leaf(rng, [3, 4]);
         var b = Leaf(rng, [4]);
         // y = (2x) += b ; y *= -3  →  y = -3(2x + b)
@@ -155,7 +155,7 @@ public class ElementwiseGradTests
             "Clamp" => (y, x) => Recorder.Clamp(y, x, -0.5f, 1.0f),
             _ => throw new ArgumentException(op),
         };
-        var rng = new Random(op.Length);
+        var rng = new System.Random(op.Length);
         // Values kept ≥ 0.05 away from kinks (0, clamp bounds) so the finite differences stay on one side.
         var x = Leaf(rng, [3, 2, 5], op == "Sqrt" ? 0.3 : -3, 3);
         var s = x.AsSpan();

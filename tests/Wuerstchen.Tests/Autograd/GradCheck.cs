@@ -30,7 +30,7 @@ public static class GradCheck
     {
         var x64 = inputs.Select(t => t.ToArray().Select(v => (double)v).ToArray()).ToArray();
         var y64 = reference(x64);
-        var rng = new Random(seed);
+        var rng = new System.Random(seed);
         var r = y64.Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         foreach (var t in inputs) t.Grad = null;
 
@@ -89,7 +89,7 @@ public static class GradCheck
     // ------------------------------------------------------------------ helpers for tests
 
     /// <summary>A leaf with uniform random values in [lo, hi) that requires grad.</summary>
-    public static Tensor Leaf(Random rng, int[] shape, double lo = -2, double hi = 2, bool requiresGrad = true)
+    public static Tensor Leaf(System.Random rng, int[] shape, double lo = -2, double hi = 2, bool requiresGrad = true)
     {
         var t = Tensor.Empty(shape);
         var s = t.AsSpan();

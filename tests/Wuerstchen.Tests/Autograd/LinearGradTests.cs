@@ -25,7 +25,7 @@ public class LinearGradTests
     [InlineData(false)]
     public void LinearWithLeadingDims(bool bias)
     {
-        var rng = new Random(11);
+        var rng = new System.Random(11);
         var x = Leaf(rng, [2, 3, 5]);
         var w = Leaf(rng, [7, 5]);
         var b = Leaf(rng, [7]);
@@ -41,7 +41,7 @@ public class LinearGradTests
     [Fact]
     public void LinearStridedInputAndFrozenWeight()
     {
-        var rng = new Random(12);
+        var rng = new System.Random(12);
         using var xb = Leaf(rng, [5, 4], requiresGrad: false);
         var x = xb.Transpose(0, 1); // [4, 5] strided
         x.RequiresGrad = true;
@@ -100,7 +100,7 @@ public class LinearGradTests
     [Theory, MemberData(nameof(MatMulCases))]
     public void MatMulBroadcastBatch(int[] sa, int[] sb)
     {
-        var rng = new Random(sa.Sum() + sb.Sum());
+        var rng = new System.Random(sa.Sum() + sb.Sum());
         var a = Leaf(rng, sa);
         var b = Leaf(rng, sb);
         var so = ShapeUtil.Broadcast(sa[..^2], sb[..^2]).Concat(new[] { sa[^2], sb[^1] }).ToArray();

@@ -34,7 +34,7 @@ public class NormGradTests
     [InlineData(false, false)]
     public void LayerNormLastDim(bool weight, bool bias)
     {
-        var rng = new Random(21);
+        var rng = new System.Random(21);
         var x = Leaf(rng, [2, 3, 7]);
         var w = Leaf(rng, [7]);
         var b = Leaf(rng, [7]);
@@ -53,7 +53,7 @@ public class NormGradTests
     [Fact]
     public void LayerNormStridedInputFrozenAffine()
     {
-        var rng = new Random(22);
+        var rng = new System.Random(22);
         using var xb = Leaf(rng, [5, 4], requiresGrad: false);
         var x = xb.Transpose(0, 1); // [4, 5], normalised over the strided last dim
         x.RequiresGrad = true;
@@ -70,7 +70,7 @@ public class NormGradTests
     [Fact]
     public void LayerNorm2dOverChannels()
     {
-        var rng = new Random(23);
+        var rng = new System.Random(23);
         var x = Leaf(rng, [2, 5, 3, 4]);
         var reference = NormRef(2, 5, 12, 1e-6, false, false);
         Check("LayerNorm2d", [x], t =>
@@ -107,7 +107,7 @@ public class NormGradTests
     [Fact]
     public void GlobalResponseNorm()
     {
-        var rng = new Random(24);
+        var rng = new System.Random(24);
         var x = Leaf(rng, [2, 3, 2, 5]);
         var gamma = Leaf(rng, [1, 1, 1, 5]);
         var beta = Leaf(rng, [1, 1, 1, 5]);
@@ -124,7 +124,7 @@ public class NormGradTests
     public void GlobalResponseNormWithZeroGammaStillPassesGradientsToGamma()
     {
         // At initialisation γ = β = 0 (SPEC §7.2): the block is the identity, but ∂γ must not vanish.
-        var rng = new Random(25);
+        var rng = new System.Random(25);
         var x = Leaf(rng, [1, 2, 3, 4]);
         var gamma = Tensor.Zeros(4); gamma.RequiresGrad = true;
         var beta = Tensor.Zeros(4); beta.RequiresGrad = true;
@@ -140,7 +140,7 @@ public class NormGradTests
     [Fact]
     public void BatchNorm2dInference()
     {
-        var rng = new Random(26);
+        var rng = new System.Random(26);
         var x = Leaf(rng, [2, 3, 2, 3]);
         var w = Leaf(rng, [3]);
         var b = Leaf(rng, [3]);

@@ -41,7 +41,7 @@ public class ReduceGradTests
     [Theory, MemberData(nameof(DimCases))]
     public void SumMeanNorm2(int[] dims, bool keepDim)
     {
-        var rng = new Random(dims.Length * 3 + (keepDim ? 1 : 0));
+        var rng = new System.Random(dims.Length * 3 + (keepDim ? 1 : 0));
         var x = Leaf(rng, Shape);
         foreach (var (name, fold) in new (string, Func<double[], double>)[]
         {
@@ -81,7 +81,7 @@ public class ReduceGradTests
     [InlineData(2)]
     public void MaxAlongDim(int dim)
     {
-        var rng = new Random(40 + dim);
+        var rng = new System.Random(40 + dim);
         var x = Leaf(rng, Shape);
         var (outer, size, inner) = (Shape[..dim].Aggregate(1, (a, b) => a * b), Shape[dim], Shape[(dim + 1)..].Aggregate(1, (a, b) => a * b));
         Reference64 reference = v =>
@@ -108,7 +108,7 @@ public class ReduceGradTests
     [InlineData(2, true)]
     public void SoftmaxAndLogSoftmax(int dim, bool log)
     {
-        var rng = new Random(50 + dim);
+        var rng = new System.Random(50 + dim);
         var x = Leaf(rng, Shape, -3, 3);
         int d = (dim + 3) % 3;
         var (outer, size, inner) = (Shape[..d].Aggregate(1, (a, b) => a * b), Shape[d], Shape[(d + 1)..].Aggregate(1, (a, b) => a * b));

@@ -125,7 +125,7 @@ public class ResizeGradTests
     [Theory, MemberData(nameof(Modes))]
     public void InterpolateGradient(InterpolationMode mode, bool align, bool aa, int ih, int iw, int oh, int ow)
     {
-        var rng = new Random(ih * 10 + iw);
+        var rng = new System.Random(ih * 10 + iw);
         var x = Leaf(rng, [2, 2, ih, iw]);
         var rt = Taps(ih, oh, mode, align, aa);
         var ct = Taps(iw, ow, mode, align, aa);

@@ -10,7 +10,7 @@ public class ShapeGradTests
     [Fact]
     public void CatAlongMiddleDimWithAFrozenInput()
     {
-        var rng = new Random(70);
+        var rng = new System.Random(70);
         var a = Leaf(rng, [2, 1, 3]);
         var b = Leaf(rng, [2, 3, 3], requiresGrad: false);
         var c = Leaf(rng, [2, 2, 3]);
@@ -52,7 +52,7 @@ public class ShapeGradTests
     [Fact]
     public void PixelShuffleAndUnshuffle()
     {
-        var rng = new Random(71);
+        var rng = new System.Random(71);
         var x = Leaf(rng, [2, 8, 2, 3]);
         Check("PixelShuffle", [x], t =>
         {
@@ -72,7 +72,7 @@ public class ShapeGradTests
     [Fact]
     public void EmbeddingAccumulatesRepeatedIds()
     {
-        var rng = new Random(72);
+        var rng = new System.Random(72);
         var w = Leaf(rng, [5, 3]);
         int[] ids = [4, 0, 4, 2, 4, 1];
         Reference64 reference = v => ids.SelectMany(id => v[0].Skip(id * 3).Take(3)).ToArray();
@@ -92,7 +92,7 @@ public class ShapeGradTests
     [Fact]
     public void PermuteTransposeReshapeUnsqueeze()
     {
-        var rng = new Random(73);
+        var rng = new System.Random(73);
         var x = Leaf(rng, [2, 3, 4]);
         var st = Strides(2, 3, 4);
         Check("Permute", [x], t => { var y = t[0].Permute(2, 0, 1); Recorder.Permute(y, t[0], [2, 0, 1]); return y; },
@@ -106,7 +106,7 @@ public class ShapeGradTests
     [Fact]
     public void ReshapeOfAStridedViewCopies()
     {
-        var rng = new Random(74);
+        var rng = new System.Random(74);
         using var b = Leaf(rng, [3, 4], requiresGrad: false);
         var x = b.Transpose(0, 1); // [4, 3] strided
         x.RequiresGrad = true;
@@ -116,7 +116,7 @@ public class ShapeGradTests
     [Fact]
     public void NarrowChunkSelect()
     {
-        var rng = new Random(75);
+        var rng = new System.Random(75);
         var x = Leaf(rng, [3, 5, 2]);
         var st = Strides(3, 5, 2);
         Check("Narrow", [x], t => { var y = t[0].Narrow(1, 1, 3); Recorder.Narrow(y, t[0], 1, 1, 3); return y; },
@@ -136,7 +136,7 @@ public class ShapeGradTests
     [Fact]
     public void ExpandAndCopy()
     {
-        var rng = new Random(76);
+        var rng = new System.Random(76);
         var x = Leaf(rng, [3, 1]);
         Check("Expand", [x], t => { var y = t[0].Expand(2, 3, 4); Recorder.Expand(y, t[0]); return y; },
             Gather([2, 3, 4], i => i[1]));

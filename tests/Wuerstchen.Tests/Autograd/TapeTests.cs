@@ -268,7 +268,7 @@ public class TapeTests
             Threads.Count = threads;
             try
             {
-                var rng = new Random(90);
+                var rng = new System.Random(90);
                 var x = GradCheck.Leaf(rng, [3, 6, 7, 5]);
                 var w = GradCheck.Leaf(rng, [6, 1, 3, 3]);
                 var gamma = GradCheck.Leaf(rng, [5]);

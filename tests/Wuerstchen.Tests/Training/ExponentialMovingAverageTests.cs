@@ -44,7 +44,7 @@ public class ExponentialMovingAverageTests
         var w = P("w", 0f, 1f, -2f);
         using var ema = new ExponentialMovingAverage([w]);
         var expected = w.Value.ToArray().Select(v => (double)v).ToArray();
-        var rng = new Random(3);
+        var rng = new System.Random(3);
         for (int k = 1; k <= 30; k++)
         {
             var now = w.Value.AsSpan();

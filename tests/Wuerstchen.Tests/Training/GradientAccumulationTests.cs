@@ -34,7 +34,7 @@ public class GradientAccumulationTests
     [Fact]
     public void FourMicroBatchesEqualOneBatch()
     {
-        var rng = new Random(9);
+        var rng = new System.Random(9);
         var x = Autograd.GradCheck.Leaf(rng, [8, 5], requiresGrad: false);
         var w = Autograd.GradCheck.Leaf(rng, [3, 5]);
 
