@@ -73,7 +73,7 @@ public class ImageTensorsTests
     public void SavePngs_WritesOnePngPerBatchRow_ThatReadsBackToTheSameTensor()
     {
         using var dir = new TempFolder();
-        var rng = new Random(7);
+        var rng = new System.Random(7);
         var values = Enumerable.Range(0, 2 * 3 * 5 * 6).Select(_ => rng.Next(256) / 255f).ToArray();
         using var batch = Tensor.FromArray(values, 2, 3, 5, 6);
         var options = new PngWriteOptions { Text = [new PngText("prompt", "a photo of a red fox in the snow"), new PngText("seed", "2024")] };

@@ -31,7 +31,7 @@ public class PngFiltersTests
     [Fact]
     public void Unfilter_InvertsApply_ForEveryFilterAndStride()
     {
-        var rng = new Random(11);
+        var rng = new System.Random(11);
         foreach (var stride in new[] { 1, 2, 3, 4, 6, 8 })
         foreach (var filter in Enum.GetValues<PngFilter>())
         {

@@ -7,7 +7,7 @@ public class PngRoundTripTests
 {
     private static Image RandomImage(int width, int height, int channels, int depth, int seed)
     {
-        var rng = new Random(seed);
+        var rng = new System.Random(seed);
         var image = new Image(width, height, channels, depth);
         int max = (1 << depth) - 1;
         for (int i = 0; i < image.Samples.Length; i++)

@@ -28,7 +28,7 @@ public unsafe class DTypeConversionTests
 
     private static float[] InterestingFloats()
     {
-        var rng = new Random(1234);
+        var rng = new System.Random(1234);
         var values = new List<float>
         {
             0f, -0f, 1f, -1f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue, float.PositiveInfinity,
@@ -106,7 +106,7 @@ public unsafe class DTypeConversionTests
     {
         // More than one parallel block (2^18 elements) with a ragged last block.
         const int n = (1 << 19) + 12345;
-        var rng = new Random(5);
+        var rng = new System.Random(5);
         var src = new float[n];
         for (int i = 0; i < n; i++) src[i] = (float)(rng.NextDouble() * 200 - 100);
         var encoded = new byte[n * type.ByteSize()];
