@@ -52,4 +52,20 @@ public sealed class DiffusionTrainingDraws
     public TorchGeneratorState GetState() => Generator.GetState();
 
     public void SetState(TorchGeneratorState state) => Generator.SetState(state);
+
+    /// <summary>The generator state as checkpoint metadata (<c>rng</c>, base64 of <see cref="TorchGeneratorState.ToBytes"/>).</summary>
+    public TrainingState StateDict()
+    {
+        var state = new TrainingState();
+        state.Metadata["rng"] = Convert.ToBase64String(GetState().ToBytes());
+        return state;
+    }
+
+    /// <summary>Restores <see cref="StateDict"/>.</summary>
+    public void LoadStateDict(TrainingState state)
+    {
+        if (!state.Metadata.TryGetValue("rng", out var encoded))
+            throw new KeyNotFoundException($"{nameof(DiffusionTrainingDraws)}: the state has no metadata 'rng'.");
+        SetState(TorchGeneratorState.FromBytes(Convert.FromBase64String(encoded)));
+    }
 }

@@ -130,3 +130,39 @@ public class AdamWTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW([new("p", p)], new AdamWOptions(Beta1: 1.0)));
     }
 }
+
+/// <summary>A whole training checkpoint (optimiser + EMA + random draws) through one safetensors file.</summary>
+public class TrainingStateFileTests
+{
+    [Fact]
+    public void CheckpointRoundTripsThroughAFile()
+    {
+        var w = Tensor.FromArray([1f, -2f, 0.5f], 3);
+        w.Grad = Tensor.FromArray([0.1f, 0.2f, -0.3f], 3);
+        NamedParameter[] ps = [new("w", w)];
+        using var opt = new AdamW(ps, new AdamWOptions(LearningRate: 0.01));
+        using var ema = new ExponentialMovingAverage(ps);
+        var draws = new DiffusionTrainingDraws(11);
+        opt.Step(); ema.StepDiffusers(ps); draws.AuthorsTimesteps(2);
+
+        var path = Path.Combine(Path.GetTempPath(), $"wuerstchen-training-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var state = opt.StateDict().Add(ema.StateDict()).Add(draws.StateDict())) state.Save(path);
+            using var loaded = TrainingState.Load(path);
+            using var opt2 = new AdamW(ps, new AdamWOptions(LearningRate: 0.5));
+            using var ema2 = new ExponentialMovingAverage(ps);
+            var draws2 = new DiffusionTrainingDraws(0);
+            opt2.LoadStateDict(loaded); ema2.LoadStateDict(loaded); draws2.LoadStateDict(loaded);
+            Assert.Equal(0.01, opt2.LearningRate);
+            Assert.Equal(opt.MomentsOf("w").ExpAvg!.ToArray(), opt2.MomentsOf("w").ExpAvg!.ToArray());
+            Assert.Equal(opt.MomentsOf("w").ExpAvgSq!.ToArray(), opt2.MomentsOf("w").ExpAvgSq!.ToArray());
+            Assert.Equal(1, opt2.StepOf("w"));
+            Assert.Equal(ema["w"].ToArray(), ema2["w"].ToArray());
+            Assert.Equal(1, ema2.OptimizationStep);
+            Assert.Equal(draws.UniformTimesteps(4), draws2.UniformTimesteps(4));
+        }
+        finally { File.Delete(path); }
+        w.Grad.Dispose(); w.Dispose();
+    }
+}
