@@ -10,7 +10,7 @@ public static partial class Recorder
         (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups)
     {
         if (!Tape.ShouldRecord(x, weight, bias)) return;
-        var k = ConvGeometry.Of(x.Shape, weight.Shape, ConvGeometry.OrOne(stride), padding, ConvGeometry.OrOne(dilation), groups);
+        var k = ConvShape.Of(x.Shape, weight.Shape, ConvShape.OrOne(stride), padding, ConvShape.OrOne(dilation), groups);
         if (k.Ho != y.Shape[2] || k.Wo != y.Shape[3])
             throw new ArgumentException($"Conv2d backward: output {y} does not match the geometry of input {x} and weight {weight}.");
         Tape.Record(y, "Conv2d", [x, weight, bias],
@@ -30,7 +30,7 @@ public static partial class Recorder
         (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups)
     {
         if (!Tape.ShouldRecord(x, weight, bias)) return;
-        var k = ConvGeometry.Of(y.Shape, weight.Shape, ConvGeometry.OrOne(stride), padding, ConvGeometry.OrOne(dilation), groups);
+        var k = ConvShape.Of(y.Shape, weight.Shape, ConvShape.OrOne(stride), padding, ConvShape.OrOne(dilation), groups);
         if (k.Ho != x.Shape[2] || k.Wo != x.Shape[3] || k.O != x.Shape[1])
             throw new ArgumentException($"ConvTranspose2d backward: output {y} does not match the geometry of input {x} and weight {weight}.");
         Tape.Record(y, "ConvTranspose2d", [x, weight, bias],

@@ -7,7 +7,7 @@ namespace Wuerstchen.Autograd.Backward;
 /// Shape of a 2-d convolution y = conv(x, w) on NCHW: x [N, C, H, W], w [O, C/groups, kH, kW],
 /// y [N, O, Ho, Wo]. A transposed convolution is described by the convolution it is the input-gradient of.
 /// </summary>
-internal readonly record struct ConvGeometry(int N, int C, int H, int W, int O, int KH, int KW,
+internal readonly record struct ConvShape(int N, int C, int H, int W, int O, int KH, int KW,
     int StrideH, int StrideW, int PadH, int PadW, int DilH, int DilW, int Groups)
 {
     public int Ho => (H + 2 * PadH - DilH * (KH - 1) - 1) / StrideH + 1;
@@ -22,7 +22,7 @@ internal readonly record struct ConvGeometry(int N, int C, int H, int W, int O, 
     /// <summary>torch's defaults: a (0, 0) stride or dilation means 1.</summary>
     public static (int H, int W) OrOne((int H, int W) v) => v == default ? (1, 1) : v;
 
-    public static ConvGeometry Of(ReadOnlySpan<int> xShape, ReadOnlySpan<int> wShape, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups) =>
+    public static ConvShape Of(ReadOnlySpan<int> xShape, ReadOnlySpan<int> wShape, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups) =>
         new(xShape[0], xShape[1], xShape[2], xShape[3], wShape[0], wShape[2], wShape[3],
             stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
 }
@@ -36,7 +36,7 @@ internal readonly record struct ConvGeometry(int N, int C, int H, int W, int O, 
 /// </summary>
 internal static unsafe class ConvBackward
 {
-    public static Tensor Forward(Tensor x, Tensor weight, in ConvGeometry k)
+    public static Tensor Forward(Tensor x, Tensor weight, in ConvShape k)
     {
         var y = Tensor.Empty(k.N, k.O, k.Ho, k.Wo);
         using var xd = new Dense(x);
@@ -61,7 +61,7 @@ internal static unsafe class ConvBackward
     }
 
     /// <summary>∂x [N, C, H, W] from g [N, O, Ho, Wo].</summary>
-    public static Tensor InputGrad(Tensor g, Tensor weight, in ConvGeometry k)
+    public static Tensor InputGrad(Tensor g, Tensor weight, in ConvShape k)
     {
         var gx = Tensor.Zeros(k.N, k.C, k.H, k.W);
         using var wd = new Dense(weight);
@@ -85,7 +85,7 @@ internal static unsafe class ConvBackward
     }
 
     /// <summary>∂w [O, C/groups, kH, kW] = Σ_n g[n] · im2col(x[n])ᵀ.</summary>
-    public static Tensor WeightGrad(Tensor x, Tensor g, in ConvGeometry k)
+    public static Tensor WeightGrad(Tensor x, Tensor g, in ConvShape k)
     {
         var gw = Tensor.Empty(k.O, k.Cg, k.KH, k.KW);
         using var xd = new Dense(x);
@@ -128,7 +128,7 @@ internal static unsafe class ConvBackward
     // ---------------------------------------------------------------- im2col
 
     /// <summary>col[(c·kH + i)·kW + j, oh·Wo + ow] = x[c, oh·s − p + i·d, ow·s − p + j·d] (0 outside) for one group's Cg channels.</summary>
-    private static void Im2Col(float* x, float* col, in ConvGeometry k)
+    private static void Im2Col(float* x, float* col, in ConvShape k)
     {
         int ho = k.Ho, wo = k.Wo;
         for (int c = 0; c < k.Cg; c++)
@@ -152,7 +152,7 @@ internal static unsafe class ConvBackward
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: x[c, ih, iw] += col[…] over every kernel tap that read it.</summary>
-    private static void Col2ImAdd(float* col, float* x, in ConvGeometry k)
+    private static void Col2ImAdd(float* col, float* x, in ConvShape k)
     {
         int ho = k.Ho, wo = k.Wo;
         for (int c = 0; c < k.Cg; c++)
@@ -177,7 +177,7 @@ internal static unsafe class ConvBackward
 
     // ---------------------------------------------------------------- depthwise (one channel per group)
 
-    private static void DepthwiseForward(float* x, float* w, float* y, ConvGeometry k)
+    private static void DepthwiseForward(float* x, float* w, float* y, ConvShape k)
     {
         Threads.For(k.N * k.C, plane =>
         {
@@ -202,7 +202,7 @@ internal static unsafe class ConvBackward
         });
     }
 
-    private static void DepthwiseInputGrad(float* g, float* w, float* gx, ConvGeometry k)
+    private static void DepthwiseInputGrad(float* g, float* w, float* gx, ConvShape k)
     {
         Threads.For(k.N * k.C, plane =>
         {
@@ -226,7 +226,7 @@ internal static unsafe class ConvBackward
         });
     }
 
-    private static void DepthwiseWeightGrad(float* x, float* g, float* gw, ConvGeometry k)
+    private static void DepthwiseWeightGrad(float* x, float* g, float* gw, ConvShape k)
     {
         Threads.For(k.C, c =>
         {
