@@ -41,6 +41,21 @@ public static partial class Recorder
                 n.NeedsGrad(2) ? ConvBackward.BiasGrad(g, n.InputShape(2)) : null]);
     }
 
+    /// <summary>
+    /// y = depthwise conv (stride 1) on channels-last x [B, H, W, C] with weight [C, 1, k, k], padding p of
+    /// <paramref name="mode"/> (zeros or replicate): y [B, H + 2p − k + 1, W + 2p − k + 1, C].
+    /// </summary>
+    public static void DepthwiseConv2dChannelsLast(Tensor y, Tensor x, Tensor weight, Tensor? bias, int padding, PadMode mode)
+    {
+        if (!Tape.ShouldRecord(x, weight, bias)) return;
+        Tape.Record(y, "DepthwiseConv2dChannelsLast", [x, weight, bias],
+            [Tape.TracksGrad(weight) ? x : null, Tape.TracksGrad(x) ? weight : null], (padding, mode),
+            static (g, n, p) => [
+                n.NeedsGrad(0) ? ConvBackward.DepthwiseChannelsLastInput(g, n.Saved(1), n.InputShape(0), p.padding, p.mode) : null,
+                n.NeedsGrad(1) ? ConvBackward.DepthwiseChannelsLastWeight(g, n.Saved(0), n.InputShape(1), p.padding, p.mode) : null,
+                n.NeedsGrad(2) ? NormBackward.ColumnSum(g, (int)(g.Numel / g.Shape[^1]), g.Shape[^1], n.InputShape(2)) : null]);
+    }
+
     /// <summary>y = F.pad(x, (left, right, top, bottom), mode) on the last two dims.</summary>
     public static void Pad2d(Tensor y, Tensor x, int left, int right, int top, int bottom, PadMode mode)
     {

@@ -112,7 +112,21 @@ public static partial class Recorder
     public static void Sqrt(Tensor y, Tensor x) => Unary<SqrtGrad>(y, x, "Sqrt", y);
     public static void Exp(Tensor y, Tensor x) => Unary<ExpGrad>(y, x, "Exp", y);
     public static void Clamp(Tensor y, Tensor x, float min, float max) => Unary<ClampGrad>(y, x, "Clamp", x, min, max);
+    public static void Erf(Tensor y, Tensor x) => Unary<ErfGrad>(y, x, "Erf", x);
     public static void Gelu(Tensor y, Tensor x) => Unary<GeluGrad>(y, x, "Gelu", x);
+
+    /// <summary>
+    /// x ← GELU(x) in place. Call BEFORE the kernel overwrites x: under a tape the pre-activation values are copied
+    /// (GELU's derivative needs them) and x.GradFn moves to the new node; outside a tape it only records the write.
+    /// </summary>
+    public static void GeluInPlace(Tensor x)
+    {
+        TensorVersions.Bump(x.Storage);
+        if (!Tape.ShouldRecord(x)) return;
+        var before = x.Clone();
+        Tape.Record(x, "GeluInPlace", [x], [before], static (g, n) => [Pointwise.Map<GeluGrad>(g, n.Saved(0))]);
+        before.Dispose(); // the node holds its own reference
+    }
     public static void GeluTanh(Tensor y, Tensor x) => Unary<GeluTanhGrad>(y, x, "GeluTanh", x);
     public static void Silu(Tensor y, Tensor x) => Unary<SiluGrad>(y, x, "Silu", x);
     public static void LeakyRelu(Tensor y, Tensor x, float negativeSlope) => Unary<LeakyReluGrad>(y, x, "LeakyRelu", x, negativeSlope);

@@ -106,3 +106,52 @@ public class AttentionGradTests
         }, reference);
     }
 }
+
+/// <summary>The merged-heads attention layout [B, L, H·D].</summary>
+public class MergedHeadsAttentionGradTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public void MergedHeadsLayout(int heads)
+    {
+        var rng = new System.Random(64 + heads);
+        int b = 2, lq = 3, lk = 4, d = 2, dv = 3;
+        var q = Leaf(rng, [b, lq, heads * d]);
+        var k = Leaf(rng, [b, lk, heads * d]);
+        var v = Leaf(rng, [b, lk, heads * dv]);
+        using var mask = Tensor.FromArray([0f, -1f, 0.5f, float.NegativeInfinity], 1, 1, 1, 4);
+        var m = mask.ToArray();
+        double scale = 1 / Math.Sqrt(d);
+        Reference64 reference = x =>
+        {
+            var y = new double[b * lq * heads * dv];
+            for (int bi = 0; bi < b; bi++)
+                for (int h = 0; h < heads; h++)
+                    for (int i = 0; i < lq; i++)
+                    {
+                        var s = new double[lk];
+                        for (int j = 0; j < lk; j++)
+                        {
+                            double dot = 0;
+                            for (int c = 0; c < d; c++) dot += x[0][(bi * lq + i) * heads * d + h * d + c] * x[1][(bi * lk + j) * heads * d + h * d + c];
+                            s[j] = dot * scale + m[j];
+                        }
+                        double mx = s.Max(), z = s.Sum(t => Math.Exp(t - mx));
+                        for (int c = 0; c < dv; c++)
+                        {
+                            double o = 0;
+                            for (int j = 0; j < lk; j++) o += Math.Exp(s[j] - mx) / z * x[2][(bi * lk + j) * heads * dv + h * dv + c];
+                            y[(bi * lq + i) * heads * dv + h * dv + c] = o;
+                        }
+                    }
+            return y;
+        };
+        Check($"SDPA merged heads={heads}", [q, k, v], t =>
+        {
+            var y = Rounded(reference, t, b, lq, heads * dv);
+            Recorder.ScaledDotProductAttention(y, t[0], t[1], t[2], heads, mask, false, null);
+            return y;
+        }, reference);
+    }
+}

@@ -165,4 +165,45 @@ public class ConvGradTests
             return y;
         }, reference);
     }
+
+    [Theory]
+    [InlineData(PadMode.Zeros, 1, 3)]
+    [InlineData(PadMode.Replicate, 1, 3)]
+    [InlineData(PadMode.Zeros, 0, 2)]
+    [InlineData(PadMode.Replicate, 2, 3)]
+    public void DepthwiseChannelsLast(PadMode mode, int p, int k)
+    {
+        var rng = new System.Random(80 + p * 3 + k);
+        int B = 2, H = 4, W = 5, C = 3, Ho = H + 2 * p - k + 1, Wo = W + 2 * p - k + 1;
+        var x = Leaf(rng, [B, H, W, C]);
+        var w = Leaf(rng, [C, 1, k, k]);
+        var b = Leaf(rng, [C]);
+        Reference64 reference = v =>
+        {
+            var y = new double[B * Ho * Wo * C];
+            for (int n = 0; n < B; n++)
+                for (int oh = 0; oh < Ho; oh++)
+                    for (int ow = 0; ow < Wo; ow++)
+                        for (int c = 0; c < C; c++)
+                        {
+                            double s = v[2][c];
+                            for (int i = 0; i < k; i++)
+                                for (int j = 0; j < k; j++)
+                                {
+                                    int ih = oh + i - p, iw = ow + j - p;
+                                    if (mode == PadMode.Replicate) { ih = Math.Clamp(ih, 0, H - 1); iw = Math.Clamp(iw, 0, W - 1); }
+                                    else if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                                    s += v[1][(c * k + i) * k + j] * v[0][((n * H + ih) * W + iw) * C + c];
+                                }
+                            y[((n * Ho + oh) * Wo + ow) * C + c] = s;
+                        }
+            return y;
+        };
+        Check($"DepthwiseConv2dChannelsLast {mode} p{p} k{k}", [x, w, b], t =>
+        {
+            var y = Rounded(reference, t, B, Ho, Wo, C);
+            Recorder.DepthwiseConv2dChannelsLast(y, t[0], t[1], t[2], p, mode);
+            return y;
+        }, reference);
+    }
 }

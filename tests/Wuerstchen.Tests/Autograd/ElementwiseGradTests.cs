@@ -116,7 +116,7 @@ public class ElementwiseGradTests
 
     private static Reference64 Map(Func<double, double> f) => x => x[0].Select(f).ToArray();
 
-    public static TheoryData<string> Activations => new() { "Gelu", "GeluTanh", "Silu", "LeakyRelu", "Relu", "Sigmoid", "Tanh", "Abs", "Neg", "Sqrt", "Exp", "Square", "Clamp" };
+    public static TheoryData<string> Activations => new() { "Gelu", "GeluTanh", "Silu", "LeakyRelu", "Relu", "Sigmoid", "Tanh", "Abs", "Neg", "Sqrt", "Exp", "Square", "Clamp", "Erf" };
 
     [Theory, MemberData(nameof(Activations))]
     public void UnaryOps(string op)
@@ -136,6 +136,7 @@ public class ElementwiseGradTests
             "Exp" => Math.Exp,
             "Square" => v => v * v,
             "Clamp" => v => Math.Clamp(v, -0.5, 1.0),
+            "Erf" => Erf,
             _ => throw new ArgumentException(op),
         };
         Action<Tensor, Tensor> hook = op switch
@@ -153,6 +154,7 @@ public class ElementwiseGradTests
             "Exp" => Recorder.Exp,
             "Square" => Recorder.Square,
             "Clamp" => (y, x) => Recorder.Clamp(y, x, -0.5f, 1.0f),
+            "Erf" => Recorder.Erf,
             _ => throw new ArgumentException(op),
         };
         var rng = new System.Random(op.Length);
@@ -166,5 +168,23 @@ public class ElementwiseGradTests
         view.RequiresGrad = true;
         int[] shape = [5, 3, 2];
         Check(op, [view], t => { var y = Rounded(Map(f), t, shape); hook(y, t[0]); return y; }, Map(f));
+    }
+
+    [Fact]
+    public void GeluInPlaceKeepsThePreActivation()
+    {
+        var rng = new System.Random(17);
+        var x = Leaf(rng, [2, 7], -3, 3);
+        Reference64 gelu = Map(v => 0.5 * v * (1 + Erf(v / Math.Sqrt(2))));
+        Check("GeluInPlace", [x], t =>
+        {
+            var y = t[0].Clone();          // a fresh activation, as the channel-wise MLP has
+            Recorder.Copy(y, t[0]);
+            Recorder.GeluInPlace(y);       // hook first: it keeps the values the kernel is about to overwrite
+            var ys = y.AsSpan();
+            var r = gelu([ys.ToArray().Select(v => (double)v).ToArray()]);
+            for (int i = 0; i < ys.Length; i++) ys[i] = (float)r[i];
+            return y;
+        }, gelu);
     }
 }

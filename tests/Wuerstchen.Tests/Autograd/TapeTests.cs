@@ -48,6 +48,9 @@ public class TapeTests
         Recorder.Conv2d(y, x, w, null, default, default, default, 1);
         Recorder.ConvTranspose2d(y, x, w, null, default, default, default, 1);
         Recorder.Pad2d(y, x, 1, 1, 1, 1, PadMode.Replicate);
+        Recorder.DepthwiseConv2dChannelsLast(y, x, w, null, 1, PadMode.Zeros);
+        Recorder.Erf(y, x);
+        Recorder.ScaledDotProductAttention(y, x, x, x, 2, null, false, null);
         Recorder.LayerNorm(y, x, w, null, 1e-5f); Recorder.LayerNorm2d(y, x, 1e-6f);
         Recorder.GlobalResponseNorm(y, x, w, w); Recorder.BatchNorm2d(y, x, w, w, w, w, 1e-5f);
         Recorder.Sum(y, x, [1], false); Recorder.Mean(y, x, [], false); Recorder.Norm2(y, x, [0], true);
@@ -81,9 +84,9 @@ public class TapeTests
     {
         using var a = Tensor.Zeros(3);
         using var b = Tensor.Zeros(3);
-        Recorder.AddInPlace(a, b); Recorder.MulInPlace(a, 2f); Recorder.WroteInPlace(a);
+        Recorder.AddInPlace(a, b); Recorder.MulInPlace(a, 2f); Recorder.WroteInPlace(a); Recorder.GeluInPlace(a);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) { Recorder.AddInPlace(a, b); Recorder.MulInPlace(a, 2f); Recorder.WroteInPlace(a); }
+        for (int i = 0; i < 100; i++) { Recorder.AddInPlace(a, b); Recorder.MulInPlace(a, 2f); Recorder.WroteInPlace(a); Recorder.GeluInPlace(a); }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 

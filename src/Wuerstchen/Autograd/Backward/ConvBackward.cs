@@ -253,6 +253,77 @@ internal static unsafe class ConvBackward
         });
     }
 
+    // ---------------------------------------------------------------- depthwise on channels-last
+
+    /// <summary>
+    /// Source row/column of output position o and tap i for a stride-1 conv with padding p over n pixels:
+    /// o + i − p, clamped into the image for replicate padding, −1 when it falls in zero padding.
+    /// </summary>
+    private static int Source(int o, int i, int p, int n, bool replicate)
+    {
+        int s = o + i - p;
+        if (replicate) return Math.Clamp(s, 0, n - 1);
+        return (uint)s < (uint)n ? s : -1;
+    }
+
+    /// <summary>∂x [B, H, W, C] of the channels-last depthwise conv: each output's gradient times its tap goes to the pixel it read.</summary>
+    public static Tensor DepthwiseChannelsLastInput(Tensor g, Tensor weight, ReadOnlySpan<int> xShape, int padding, PadMode mode)
+    {
+        int b = xShape[0], h = xShape[1], w = xShape[2], c = xShape[3], oh = g.Shape[1], ow = g.Shape[2], k = weight.Shape[2];
+        bool replicate = mode == PadMode.Replicate;
+        var gx = Tensor.Zeros(xShape);
+        using var wd = new Dense(weight);
+        float* gp = g.Data, wp = wd.Data, gxp = gx.Data;
+        Threads.For(b, n => // one image per task: every sum into ∂x stays in one thread, in a fixed order
+        {
+            for (int y = 0; y < oh; y++)
+                for (int i = 0; i < k; i++)
+                {
+                    int sy = Source(y, i, padding, h, replicate);
+                    if (sy < 0) continue;
+                    for (int x = 0; x < ow; x++)
+                        for (int j = 0; j < k; j++)
+                        {
+                            int sx = Source(x, j, padding, w, replicate);
+                            if (sx < 0) continue;
+                            float* src = gp + (((long)n * oh + y) * ow + x) * c, dst = gxp + (((long)n * h + sy) * w + sx) * c;
+                            for (int ch = 0; ch < c; ch++) dst[ch] += src[ch] * wp[(ch * k + i) * k + j];
+                        }
+                }
+        });
+        return gx;
+    }
+
+    /// <summary>∂w [C, 1, k, k] of the channels-last depthwise conv: Σ over images and outputs of g times the pixel each tap read.</summary>
+    public static Tensor DepthwiseChannelsLastWeight(Tensor g, Tensor x, ReadOnlySpan<int> weightShape, int padding, PadMode mode)
+    {
+        int b = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3], oh = g.Shape[1], ow = g.Shape[2], k = weightShape[2];
+        bool replicate = mode == PadMode.Replicate;
+        var gw = Tensor.Empty(weightShape);
+        using var xd = new Dense(x);
+        float* gp = g.Data, xp = xd.Data, gwp = gw.Data;
+        Threads.For(k * k, tap => // one tap per task, all channels: contiguous channel rows
+        {
+            int i = tap / k, j = tap % k;
+            var acc = new double[c];
+            for (int n = 0; n < b; n++)
+                for (int y = 0; y < oh; y++)
+                {
+                    int sy = Source(y, i, padding, h, replicate);
+                    if (sy < 0) continue;
+                    for (int xo = 0; xo < ow; xo++)
+                    {
+                        int sx = Source(xo, j, padding, w, replicate);
+                        if (sx < 0) continue;
+                        float* gr = gp + (((long)n * oh + y) * ow + xo) * c, xr = xp + (((long)n * h + sy) * w + sx) * c;
+                        for (int ch = 0; ch < c; ch++) acc[ch] += (double)gr[ch] * xr[ch];
+                    }
+                }
+            for (int ch = 0; ch < c; ch++) gwp[(ch * k + i) * k + j] = (float)acc[ch];
+        });
+        return gw;
+    }
+
     // ---------------------------------------------------------------- padding
 
     /// <summary>∂x of F.pad on the last two dims: the gradient of each output pixel goes to the input pixel it copied (zeros: none outside).</summary>

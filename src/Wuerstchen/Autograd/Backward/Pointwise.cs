@@ -134,6 +134,12 @@ internal struct ExpGrad : IPointwiseGrad
     public static float Grad(float g, float y, float p0, float p1) => g * y;
 }
 
+/// <summary>v = x: erf'(x) = 2/√π·e^(−x²).</summary>
+internal struct ErfGrad : IPointwiseGrad
+{
+    public static float Grad(float g, float x, float p0, float p1) => (float)(g * 1.1283791670955126 * Math.Exp(-(double)x * x));
+}
+
 /// <summary>v = x: 2x·g.</summary>
 internal struct SquareGrad : IPointwiseGrad
 {
