@@ -9,9 +9,9 @@ public static partial class Recorder
     /// y = softmax(q·kᵀ·scale + mask [+ causal])·v on [B, H, L, D]. The additive mask is a constant (padding or
     /// causal structure): a mask that tracks gradients is rejected rather than silently given none.
     /// </summary>
-    public static void ScaledDotProductAttention(Tensor y, Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float? scale)
+    public static Tensor ScaledDotProductAttention(Tensor y, Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, float? scale)
     {
-        if (!Tape.ShouldRecord(q, k, v)) return;
+        if (!Tape.ShouldRecord(q, k, v)) return y;
         if (Tape.TracksGrad(mask))
             throw new NotSupportedException("ScaledDotProductAttention backward: the attention mask tracks gradients; pass a detached mask.");
         float s = scale ?? 1f / MathF.Sqrt(q.Shape[^1]);
@@ -22,15 +22,16 @@ public static partial class Recorder
                 n.NeedsGrad(0), n.NeedsGrad(1), n.NeedsGrad(2));
             return [gq, gk, gv];
         });
+        return y;
     }
 
     /// <summary>
     /// The merged-heads form: q [B, Lq, H·D], k [B, Lk, H·D], v [B, Lk, H·Dv] → y [B, Lq, H·Dv], head m owning channels
     /// [m·D, (m + 1)·D). The gradients are those of the split-heads attention, laid back out as [B, L, H·D].
     /// </summary>
-    public static void ScaledDotProductAttention(Tensor y, Tensor q, Tensor k, Tensor v, int heads, Tensor? mask, bool causal, float? scale)
+    public static Tensor ScaledDotProductAttention(Tensor y, Tensor q, Tensor k, Tensor v, int heads, Tensor? mask, bool causal, float? scale)
     {
-        if (!Tape.ShouldRecord(q, k, v)) return;
+        if (!Tape.ShouldRecord(q, k, v)) return y;
         if (Tape.TracksGrad(mask))
             throw new NotSupportedException("ScaledDotProductAttention backward: the attention mask tracks gradients; pass a detached mask.");
         float s = scale ?? 1f / MathF.Sqrt(q.Shape[^1] / heads);
@@ -42,6 +43,7 @@ public static partial class Recorder
                 p.hasMask ? n.Saved(3) : null, p.causal, p.s, n.NeedsGrad(0), n.NeedsGrad(1), n.NeedsGrad(2));
             return [MergeHeads(gq), MergeHeads(gk), MergeHeads(gv)];
         });
+        return y;
     }
 
     /// <summary>[B, L, H·D] → view [B, H, L, D].</summary>

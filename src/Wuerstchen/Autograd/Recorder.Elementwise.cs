@@ -5,71 +5,81 @@ using static Wuerstchen.Autograd.Backward.Broadcasting;
 namespace Wuerstchen.Autograd;
 
 /// <summary>
-/// The recording hooks of the forward ops: each <c>Ops</c> method ends with one call here, passing its result
-/// and arguments. A hook returns at once unless a tape records and an input tracks gradients (no allocation on
-/// inference paths); otherwise it saves what its backward needs and records the node.
+/// The recording hooks of the forward ops: each <c>Ops</c> method passes its result and arguments through one
+/// call here, which returns the result, so the op stays one expression:
+/// <c>public static Tensor Add(Tensor a, Tensor b) =&gt; Recorder.Add(Broadcasting(…, a, b, …), a, b);</c>
+/// A hook returns at once unless a tape records and an input tracks gradients (no allocation on inference paths);
+/// otherwise it saves what its backward needs and records the node. In-place ops call their hook too (it also
+/// bumps the storage's version, so a backward that saved the overwritten tensor fails loudly).
 /// </summary>
 public static partial class Recorder
 {
     // ---------------------------------------------------------------- broadcasting binary ops
 
     /// <summary>y = a + b (broadcast).</summary>
-    public static void Add(Tensor y, Tensor a, Tensor b)
+    public static Tensor Add(Tensor y, Tensor a, Tensor b)
     {
-        if (!Tape.ShouldRecord(a, b)) return;
+        if (!Tape.ShouldRecord(a, b)) return y;
         Tape.Record(y, "Add", [a, b], [], static (g, n) => [
             n.NeedsGrad(0) ? SumToShape(g, n.InputShape(0)) : null,
             n.NeedsGrad(1) ? SumToShape(g, n.InputShape(1)) : null]);
+        return y;
     }
 
     /// <summary>y = a − b (broadcast).</summary>
-    public static void Sub(Tensor y, Tensor a, Tensor b)
+    public static Tensor Sub(Tensor y, Tensor a, Tensor b)
     {
-        if (!Tape.ShouldRecord(a, b)) return;
+        if (!Tape.ShouldRecord(a, b)) return y;
         Tape.Record(y, "Sub", [a, b], [], static (g, n) => [
             n.NeedsGrad(0) ? SumToShape(g, n.InputShape(0)) : null,
             n.NeedsGrad(1) ? Negated(SumToShape(g, n.InputShape(1)), g) : null]);
+        return y;
     }
 
     /// <summary>y = a ⊙ b (broadcast).</summary>
-    public static void Mul(Tensor y, Tensor a, Tensor b)
+    public static Tensor Mul(Tensor y, Tensor a, Tensor b)
     {
-        if (!Tape.ShouldRecord(a, b)) return;
+        if (!Tape.ShouldRecord(a, b)) return y;
         Tape.Record(y, "Mul", [a, b], [Tape.TracksGrad(b) ? a : null, Tape.TracksGrad(a) ? b : null], static (g, n) => [
             n.NeedsGrad(0) ? ReduceProduct(g, n.Saved(1), n.InputShape(0)) : null,
             n.NeedsGrad(1) ? ReduceProduct(g, n.Saved(0), n.InputShape(1)) : null]);
+        return y;
     }
 
     /// <summary>y = a / b (broadcast): ∂a = g/b, ∂b = −g·a/b².</summary>
-    public static void Div(Tensor y, Tensor a, Tensor b)
+    public static Tensor Div(Tensor y, Tensor a, Tensor b)
     {
-        if (!Tape.ShouldRecord(a, b)) return;
+        if (!Tape.ShouldRecord(a, b)) return y;
         Tape.Record(y, "Div", [a, b], [Tape.TracksGrad(b) ? a : null, b], static (g, n) => [
             n.NeedsGrad(0) ? DivBackward.Numerator(g, n.Saved(1), n.InputShape(0)) : null,
             n.NeedsGrad(1) ? DivBackward.Denominator(g, n.Saved(0), n.Saved(1), n.InputShape(1)) : null]);
+        return y;
     }
 
     /// <summary>y = a + s (scalar).</summary>
-    public static void Add(Tensor y, Tensor a, float s)
+    public static Tensor Add(Tensor y, Tensor a, float s)
     {
-        if (!Tape.ShouldRecord(a)) return;
+        if (!Tape.ShouldRecord(a)) return y;
         Tape.Record(y, "AddScalar", [a], [], static (g, n) => [g]);
+        return y;
     }
 
     /// <summary>y = a·s (scalar).</summary>
-    public static void Mul(Tensor y, Tensor a, float s)
+    public static Tensor Mul(Tensor y, Tensor a, float s)
     {
-        if (!Tape.ShouldRecord(a)) return;
+        if (!Tape.ShouldRecord(a)) return y;
         Tape.Record(y, "MulScalar", [a], [], s, static (g, n, s) => [Pointwise.Scale(g, s)]);
+        return y;
     }
 
     /// <summary>y = lerp(start, end, w) = start + w·(end − start): ∂start = (1 − w)·g, ∂end = w·g.</summary>
-    public static void Lerp(Tensor y, Tensor start, Tensor end, float weight)
+    public static Tensor Lerp(Tensor y, Tensor start, Tensor end, float weight)
     {
-        if (!Tape.ShouldRecord(start, end)) return;
+        if (!Tape.ShouldRecord(start, end)) return y;
         Tape.Record(y, "Lerp", [start, end], [], weight, static (g, n, w) => [
             n.NeedsGrad(0) ? ScaledSum(g, 1f - w, n.InputShape(0)) : null,
             n.NeedsGrad(1) ? ScaledSum(g, w, n.InputShape(1)) : null]);
+        return y;
     }
 
     // ---------------------------------------------------------------- in-place ops
@@ -101,19 +111,20 @@ public static partial class Recorder
 
     // ---------------------------------------------------------------- unary ops and activations
 
-    public static void Neg(Tensor y, Tensor x)
+    public static Tensor Neg(Tensor y, Tensor x)
     {
-        if (!Tape.ShouldRecord(x)) return;
+        if (!Tape.ShouldRecord(x)) return y;
         Tape.Record(y, "Neg", [x], [], static (g, n) => [Pointwise.Scale(g, -1f)]);
+        return y;
     }
 
-    public static void Abs(Tensor y, Tensor x) => Unary<AbsGrad>(y, x, "Abs", x);
-    public static void Square(Tensor y, Tensor x) => Unary<SquareGrad>(y, x, "Square", x);
-    public static void Sqrt(Tensor y, Tensor x) => Unary<SqrtGrad>(y, x, "Sqrt", y);
-    public static void Exp(Tensor y, Tensor x) => Unary<ExpGrad>(y, x, "Exp", y);
-    public static void Clamp(Tensor y, Tensor x, float min, float max) => Unary<ClampGrad>(y, x, "Clamp", x, min, max);
-    public static void Erf(Tensor y, Tensor x) => Unary<ErfGrad>(y, x, "Erf", x);
-    public static void Gelu(Tensor y, Tensor x) => Unary<GeluGrad>(y, x, "Gelu", x);
+    public static Tensor Abs(Tensor y, Tensor x) => Unary<AbsGrad>(y, x, "Abs", x);
+    public static Tensor Square(Tensor y, Tensor x) => Unary<SquareGrad>(y, x, "Square", x);
+    public static Tensor Sqrt(Tensor y, Tensor x) => Unary<SqrtGrad>(y, x, "Sqrt", y);
+    public static Tensor Exp(Tensor y, Tensor x) => Unary<ExpGrad>(y, x, "Exp", y);
+    public static Tensor Clamp(Tensor y, Tensor x, float min, float max) => Unary<ClampGrad>(y, x, "Clamp", x, min, max);
+    public static Tensor Erf(Tensor y, Tensor x) => Unary<ErfGrad>(y, x, "Erf", x);
+    public static Tensor Gelu(Tensor y, Tensor x) => Unary<GeluGrad>(y, x, "Gelu", x);
 
     /// <summary>
     /// x ← GELU(x) in place. Call BEFORE the kernel overwrites x: under a tape the pre-activation values are copied
@@ -127,19 +138,20 @@ public static partial class Recorder
         Tape.Record(x, "GeluInPlace", [x], [before], static (g, n) => [Pointwise.Map<GeluGrad>(g, n.Saved(0))]);
         before.Dispose(); // the node holds its own reference
     }
-    public static void GeluTanh(Tensor y, Tensor x) => Unary<GeluTanhGrad>(y, x, "GeluTanh", x);
-    public static void Silu(Tensor y, Tensor x) => Unary<SiluGrad>(y, x, "Silu", x);
-    public static void LeakyRelu(Tensor y, Tensor x, float negativeSlope) => Unary<LeakyReluGrad>(y, x, "LeakyRelu", x, negativeSlope);
-    public static void Relu(Tensor y, Tensor x) => Unary<ReluGrad>(y, x, "Relu", y);
-    public static void Sigmoid(Tensor y, Tensor x) => Unary<SigmoidGrad>(y, x, "Sigmoid", y);
-    public static void Tanh(Tensor y, Tensor x) => Unary<TanhGrad>(y, x, "Tanh", y);
+    public static Tensor GeluTanh(Tensor y, Tensor x) => Unary<GeluTanhGrad>(y, x, "GeluTanh", x);
+    public static Tensor Silu(Tensor y, Tensor x) => Unary<SiluGrad>(y, x, "Silu", x);
+    public static Tensor LeakyRelu(Tensor y, Tensor x, float negativeSlope) => Unary<LeakyReluGrad>(y, x, "LeakyRelu", x, negativeSlope);
+    public static Tensor Relu(Tensor y, Tensor x) => Unary<ReluGrad>(y, x, "Relu", y);
+    public static Tensor Sigmoid(Tensor y, Tensor x) => Unary<SigmoidGrad>(y, x, "Sigmoid", y);
+    public static Tensor Tanh(Tensor y, Tensor x) => Unary<TanhGrad>(y, x, "Tanh", y);
 
     /// <summary>Records a pointwise op whose derivative needs one saved value (<paramref name="saved"/> is x or y, as TRule expects).</summary>
-    private static void Unary<TRule>(Tensor y, Tensor x, string name, Tensor saved, float p0 = 0, float p1 = 0)
+    private static Tensor Unary<TRule>(Tensor y, Tensor x, string name, Tensor saved, float p0 = 0, float p1 = 0)
         where TRule : struct, IPointwiseGrad
     {
-        if (!Tape.ShouldRecord(x)) return;
+        if (!Tape.ShouldRecord(x)) return y;
         Tape.Record(y, name, [x], [saved], (p0, p1), static (g, n, p) => [Pointwise.Map<TRule>(g, n.Saved(0), p.p0, p.p1)]);
+        return y;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -139,7 +139,7 @@ public class ElementwiseGradTests
             "Erf" => Erf,
             _ => throw new ArgumentException(op),
         };
-        Action<Tensor, Tensor> hook = op switch
+        Func<Tensor, Tensor, Tensor> hook = op switch
         {
             "Gelu" => Recorder.Gelu,
             "GeluTanh" => Recorder.GeluTanh,
