@@ -28,4 +28,15 @@ public static partial class Recorder
                 n.NeedsGrad(1) ? LinearBackward.MatMulRight(g, n.Saved(0), n.InputShape(1)) : null]);
         return y;
     }
+
+    /// <summary>
+    /// The hook of an op that has no backward (e.g. Linear with a weight packed for inference): passes y through outside a
+    /// tape, and refuses to run on inputs that track gradients under one, rather than silently dropping their gradients.
+    /// </summary>
+    public static Tensor NotDifferentiable(Tensor y, string op, Tensor? a, Tensor? b = null)
+    {
+        if (Tape.ShouldRecord(a, b))
+            throw new NotSupportedException($"{op} has no backward; under a recording tape use the differentiable form (e.g. Linear with the unpacked weight).");
+        return y;
+    }
 }

@@ -60,7 +60,7 @@ public class TapeTests
         Recorder.Cat(y, list, 0); Recorder.PixelShuffle(y, x, 2); Recorder.PixelUnshuffle(y, x, 2);
         Recorder.Embedding(y, w, ids);
         Recorder.Reshape(y, x); Recorder.Permute(y, x, [0]); Recorder.Narrow(y, x, 0, 0, 1); Recorder.Select(y, x, 0, 0);
-        Recorder.Expand(y, x); Recorder.Copy(y, x);
+        Recorder.Expand(y, x); Recorder.Copy(y, x); Recorder.NotDifferentiable(y, "Packed", x, w);
     }
 
     [Fact]
@@ -88,6 +88,16 @@ public class TapeTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++) { Recorder.AddInPlace(a, b); Recorder.MulInPlace(a, 2f); Recorder.WroteInPlace(a); Recorder.GeluInPlace(a); }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void OpsWithoutBackwardRefuseTrackedInputsUnderATape()
+    {
+        using var x = Param(1f);
+        using var y = Tensor.Zeros(1);
+        Assert.Same(y, Recorder.NotDifferentiable(y, "Linear(packed)", x));
+        using var tape = Tape.Record();
+        Assert.Throws<NotSupportedException>(() => Recorder.NotDifferentiable(y, "Linear(packed)", x));
     }
 
     [Fact]
