@@ -8,7 +8,7 @@ namespace Wuerstchen.Tests.Autograd;
 public class AttentionGradTests
 {
     /// <summary>q [B,H,Lq,D], k [B,H,Lk,D], v [B,H,Lk,Dv]; mask (broadcast) given as values over [B,H,Lq,Lk] via <paramref name="maskAt"/>.</summary>
-    private static Reference64 SdpaRef(int b, int h, int lq, int lk, int d, int dv, double scale, bool causal, Func<int, int, int, int, double>? maskAt) => x =>
+    internal static Reference64 SdpaRef(int b, int h, int lq, int lk, int d, int dv, double scale, bool causal, Func<int, int, int, int, double>? maskAt) => x =>
     {
         var y = new double[b * h * lq * dv];
         for (int bi = 0; bi < b; bi++)

@@ -9,7 +9,7 @@ public class ConvGradTests
 {
     private static int OutSize(int n, int k, int s, int p, int d) => (n + 2 * p - d * (k - 1) - 1) / s + 1;
 
-    private static Reference64 ConvRef(int[] xs, int[] ws, (int, int) st, (int, int) pad, (int, int) dil, int groups, bool bias)
+    internal static Reference64 ConvRef(int[] xs, int[] ws, (int, int) st, (int, int) pad, (int, int) dil, int groups, bool bias)
     {
         int N = xs[0], C = xs[1], H = xs[2], W = xs[3], O = ws[0], Cg = ws[1], KH = ws[2], KW = ws[3], Og = O / groups;
         int Ho = OutSize(H, KH, st.Item1, pad.Item1, dil.Item1), Wo = OutSize(W, KW, st.Item2, pad.Item2, dil.Item2);
@@ -82,7 +82,7 @@ public class ConvGradTests
         }, reference);
     }
 
-    private static Reference64 ConvTRef(int[] xs, int[] ws, int s, int p, int op, int d, int groups, bool bias, out int[] ys)
+    internal static Reference64 ConvTRef(int[] xs, int[] ws, int s, int p, int op, int d, int groups, bool bias, out int[] ys)
     {
         int N = xs[0], C = xs[1], H = xs[2], W = xs[3], Og = ws[1], KH = ws[2], KW = ws[3], Cg = C / groups, O = Og * groups;
         int Hy = (H - 1) * s - 2 * p + d * (KH - 1) + op + 1, Wy = (W - 1) * s - 2 * p + d * (KW - 1) + op + 1;

@@ -9,7 +9,7 @@ public class ElementwiseGradTests
 {
     private static int[] BroadcastShape(int[] a, int[] b) => ShapeUtil.Broadcast(a, b);
 
-    private static Reference64 Binary(int[] sa, int[] sb, Func<double, double, double> f)
+    internal static Reference64 Binary(int[] sa, int[] sb, Func<double, double, double> f)
     {
         var so = BroadcastShape(sa, sb);
         return x =>
@@ -114,7 +114,7 @@ public class ElementwiseGradTests
         }, reference);
     }
 
-    private static Reference64 Map(Func<double, double> f) => x => x[0].Select(f).ToArray();
+    internal static Reference64 Map(Func<double, double> f) => x => x[0].Select(f).ToArray();
 
     public static TheoryData<string> Activations => new() { "Gelu", "GeluTanh", "Silu", "LeakyRelu", "Relu", "Sigmoid", "Tanh", "Abs", "Neg", "Sqrt", "Exp", "Square", "Clamp", "Erf" };
 

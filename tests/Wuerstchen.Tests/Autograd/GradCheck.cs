@@ -39,6 +39,12 @@ public static class GradCheck
         {
             y = forward(inputs);
             Assert.Equal(y64.Length, (int)y.Numel);
+            // The forward must be the op the reference describes (float32 rounding aside), or the gradient check is moot.
+            var yv = y.ToArray();
+            double yScale = y64.Select(Math.Abs).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+            for (int k = 0; k < yv.Length; k++)
+                Assert.True(Math.Abs(yv[k] - y64[k]) <= 1e-5 * yScale + 1e-4 * Math.Abs(y64[k]) || (double.IsNaN(yv[k]) && double.IsNaN(y64[k])),
+                    $"{what}: forward output {k} is {yv[k]}, the float64 reference gives {y64[k]}.");
             using var gradOut = Tensor.FromArray(r, y.Shape);
             tape.Backward(y, gradOut);
         }

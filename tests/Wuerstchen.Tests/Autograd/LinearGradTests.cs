@@ -7,7 +7,7 @@ namespace Wuerstchen.Tests.Autograd;
 /// <summary>Backward of Linear (F.linear) and batched MatMul vs float64 finite differences.</summary>
 public class LinearGradTests
 {
-    private static Reference64 LinearRef(int rows, int inF, int outF, bool bias) => x =>
+    internal static Reference64 LinearRef(int rows, int inF, int outF, bool bias) => x =>
     {
         var y = new double[rows * outF];
         for (int r = 0; r < rows; r++)
@@ -55,7 +55,7 @@ public class LinearGradTests
         }, LinearRef(4, 5, 3, true));
     }
 
-    private static Reference64 MatMulRef(int[] sa, int[] sb)
+    internal static Reference64 MatMulRef(int[] sa, int[] sb)
     {
         var batch = ShapeUtil.Broadcast(sa[..^2], sb[..^2]);
         int m = sa[^2], k = sa[^1], n = sb[^1];

@@ -8,7 +8,7 @@ namespace Wuerstchen.Tests.Autograd;
 public class NormGradTests
 {
     /// <summary>Normalises groups of D values at (o·D + d)·inner + i; optional affine over d.</summary>
-    private static Reference64 NormRef(int outer, int d, int inner, double eps, bool weight, bool bias) => x =>
+    internal static Reference64 NormRef(int outer, int d, int inner, double eps, bool weight, bool bias) => x =>
     {
         var y = new double[outer * d * inner];
         for (int o = 0; o < outer; o++)
@@ -81,7 +81,7 @@ public class NormGradTests
         }, reference);
     }
 
-    private static Reference64 GrnRef(int b, int p, int d) => x =>
+    internal static Reference64 GrnRef(int b, int p, int d) => x =>
     {
         var y = new double[b * p * d];
         for (int bi = 0; bi < b; bi++)

@@ -10,7 +10,7 @@ public class ReduceGradTests
     private static readonly int[] Shape = [2, 3, 4];
 
     /// <summary>Reduces x [2,3,4] over the dims in <paramref name="dims"/> (all when empty) with a fold over each group.</summary>
-    private static Reference64 ReduceRef(int[] dims, Func<double[], double> fold, out int[] keptShape)
+    internal static Reference64 ReduceRef(int[] dims, Func<double[], double> fold, out int[] keptShape)
     {
         var mask = new bool[3];
         if (dims.Length == 0) Array.Fill(mask, true);

@@ -31,7 +31,7 @@ public class ShapeGradTests
         }, reference);
     }
 
-    private static Reference64 ShuffleRef(int n, int c, int h, int w, int r, bool shuffle) => v =>
+    internal static Reference64 ShuffleRef(int n, int c, int h, int w, int r, bool shuffle) => v =>
     {
         // PixelShuffle: out[c, h·r+i, w·r+j] = in[c·r² + i·r + j, h, w] (SPEC §2.1); Unshuffle is its inverse.
         var y = new double[n * c * r * r * h * w];
@@ -86,7 +86,7 @@ public class ShapeGradTests
 
     // ------------------------------------------------------------------ views: the real Tensor view methods plus their hooks
 
-    private static Reference64 Gather(int[] shape, Func<int[], int> sourceIndex) => v =>
+    internal static Reference64 Gather(int[] shape, Func<int[], int> sourceIndex) => v =>
         Enumerable.Range(0, Numel(shape)).Select(i => v[0][sourceIndex(Unravel(i, shape))]).ToArray();
 
     [Fact]
