@@ -1,2 +1,24 @@
-// Kernel benchmarks (BenchmarkDotNet). See docs/BENCHMARKS.md.
-Console.WriteLine("Benchmarks are being built.");
+// Kernel benchmarks; see docs/BENCHMARKS.md.
+//   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- gemm [--threads 1,2] [--only text] [--rounds 20] [--min-ms 0]
+//   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- threads
+//   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Gemm*]
+using BenchmarkDotNet.Running;
+using Wuerstchen.Benchmarks;
+
+switch (args.FirstOrDefault())
+{
+    case "gemm":
+        QuickGemm.Run(args[1..]);
+        return 0;
+    case "threads":
+        QuickThreads.Run(args[1..]);
+        return 0;
+    case "bdn":
+        BenchmarkSwitcher.FromAssembly(typeof(QuickGemm).Assembly).Run(args[1..]);
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: Wuerstchen.Benchmarks gemm [--threads 1,2] [--only <text>] [--rounds n] [--min-ms n]");
+        Console.Error.WriteLine("       Wuerstchen.Benchmarks threads");
+        Console.Error.WriteLine("       Wuerstchen.Benchmarks bdn [BenchmarkDotNet arguments]");
+        return 2;
+}
