@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Wuerstchen.IO.SafeTensors;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Wuerstchen.IO.SafeTensors;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
 

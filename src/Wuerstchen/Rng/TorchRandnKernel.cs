@@ -1,4 +1,4 @@
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>
 /// Which of PyTorch's CPU kernels <c>torch.randn</c> (float32, ≥ 16 contiguous elements) is reproduced.

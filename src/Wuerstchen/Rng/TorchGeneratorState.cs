@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>
 /// The complete state of a <see cref="TorchGenerator"/>: the 624 MT19937 words, the position of the next word

@@ -1,6 +1,6 @@
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 
-namespace Wuerstchen.Tests.Random;
+namespace Wuerstchen.Tests.Rng;
 
 public class TorchGeneratorStateTests
 {

@@ -1,4 +1,4 @@
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>
 /// PyTorch's <c>normal_fill_16</c>: turns 16 uniforms in [0, 1) into 16 standard normals in place, pairing

@@ -1,6 +1,6 @@
 using Wuerstchen.Tensors;
 
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>
 /// PyTorch's CPU generator (<c>torch.Generator("cpu")</c>) and the draws the pipelines make from it, bit for bit:

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using Wuerstchen.IO.SafeTensors;
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 
-namespace Wuerstchen.Tests.Random;
+namespace Wuerstchen.Tests.Rng;
 
 /// <summary>Bit-exact comparisons with PyTorch's own CPU generator output (vectors/rng.safetensors).</summary>
 public sealed class TorchGeneratorTests : IDisposable

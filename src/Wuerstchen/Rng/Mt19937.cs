@@ -1,4 +1,4 @@
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>
 /// The 32-bit Mersenne Twister (Matsumoto &amp; Nishimura 1998) with the reference <c>init_genrand</c> seeding,

@@ -1,4 +1,4 @@
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>bfloat16 values as their 16-bit patterns (the upper half of a float32), converted like c10::BFloat16.</summary>
 public static class BFloat16Bits

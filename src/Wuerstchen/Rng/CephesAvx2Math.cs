@@ -1,4 +1,4 @@
-namespace Wuerstchen.Random;
+namespace Wuerstchen.Rng;
 
 /// <summary>
 /// One lane of the float32 <c>log256_ps</c> and <c>sincos256_ps</c> routines of avx_mathfun.h (Cephes polynomials)
