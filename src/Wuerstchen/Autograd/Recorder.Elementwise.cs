@@ -64,6 +64,30 @@ public static partial class Recorder
         return y;
     }
 
+    /// <summary>y = a − s (scalar).</summary>
+    public static Tensor Sub(Tensor y, Tensor a, float s)
+    {
+        if (!Tape.ShouldRecord(a)) return y;
+        Tape.Record(y, "SubScalar", [a], [], static (g, n) => [g]);
+        return y;
+    }
+
+    /// <summary>y = s − b (scalar minus tensor, e.g. 1 − b).</summary>
+    public static Tensor Sub(Tensor y, float s, Tensor b)
+    {
+        if (!Tape.ShouldRecord(b)) return y;
+        Tape.Record(y, "ScalarSub", [b], [], static (g, n) => [Pointwise.Scale(g, -1f)]);
+        return y;
+    }
+
+    /// <summary>y = a / s (scalar): ∂a = g / s.</summary>
+    public static Tensor Div(Tensor y, Tensor a, float s)
+    {
+        if (!Tape.ShouldRecord(a)) return y;
+        Tape.Record(y, "DivScalar", [a], [], s, static (g, n, s) => [Pointwise.Divide(g, s)]);
+        return y;
+    }
+
     /// <summary>y = a·s (scalar).</summary>
     public static Tensor Mul(Tensor y, Tensor a, float s)
     {

@@ -1,4 +1,4 @@
-using Wuerstchen.Random;
+using Wuerstchen.Rng;
 using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Training;

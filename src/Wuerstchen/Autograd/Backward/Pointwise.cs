@@ -37,6 +37,14 @@ internal static unsafe class Pointwise
         return result;
     }
 
+    /// <summary>g / s for a scalar s.</summary>
+    public static Tensor Divide(Tensor g, float s)
+    {
+        var result = Tensor.Empty(g.Shape);
+        System.Numerics.Tensors.TensorPrimitives.Divide(g.AsSpan(), s, result.AsSpan());
+        return result;
+    }
+
     /// <summary>g ⊙ other (other broadcast to g's shape), in g's shape.</summary>
     public static Tensor Multiply(Tensor g, Tensor other)
     {
