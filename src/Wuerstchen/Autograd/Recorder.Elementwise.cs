@@ -148,7 +148,12 @@ public static partial class Recorder
     public static Tensor Exp(Tensor y, Tensor x) => Unary<ExpGrad>(y, x, "Exp", y);
     public static Tensor Clamp(Tensor y, Tensor x, float min, float max) => Unary<ClampGrad>(y, x, "Clamp", x, min, max);
     public static Tensor Erf(Tensor y, Tensor x) => Unary<ErfGrad>(y, x, "Erf", x);
-    public static Tensor Gelu(Tensor y, Tensor x) => Unary<GeluGrad>(y, x, "Gelu", x);
+    public static Tensor Gelu(Tensor y, Tensor x)
+    {
+        if (!Tape.ShouldRecord(x)) return y;
+        Tape.Record(y, "Gelu", [x], [x], static (g, n) => [ActivationBackward.Gelu(g, n.Saved(0))]);
+        return y;
+    }
 
     /// <summary>
     /// x ← GELU(x) in place. Call BEFORE the kernel overwrites x: under a tape the pre-activation values are copied
@@ -159,11 +164,16 @@ public static partial class Recorder
         TensorVersions.Bump(x.Storage);
         if (!Tape.ShouldRecord(x)) return;
         var before = x.Clone();
-        Tape.Record(x, "GeluInPlace", [x], [before], static (g, n) => [Pointwise.Map<GeluGrad>(g, n.Saved(0))]);
+        Tape.Record(x, "GeluInPlace", [x], [before], static (g, n) => [ActivationBackward.Gelu(g, n.Saved(0))]);
         before.Dispose(); // the node holds its own reference
     }
     public static Tensor GeluTanh(Tensor y, Tensor x) => Unary<GeluTanhGrad>(y, x, "GeluTanh", x);
-    public static Tensor Silu(Tensor y, Tensor x) => Unary<SiluGrad>(y, x, "Silu", x);
+    public static Tensor Silu(Tensor y, Tensor x)
+    {
+        if (!Tape.ShouldRecord(x)) return y;
+        Tape.Record(y, "Silu", [x], [x], static (g, n) => [ActivationBackward.Silu(g, n.Saved(0))]);
+        return y;
+    }
     public static Tensor LeakyRelu(Tensor y, Tensor x, float negativeSlope) => Unary<LeakyReluGrad>(y, x, "LeakyRelu", x, negativeSlope);
     public static Tensor Relu(Tensor y, Tensor x) => Unary<ReluGrad>(y, x, "Relu", y);
     public static Tensor Sigmoid(Tensor y, Tensor x) => Unary<SigmoidGrad>(y, x, "Sigmoid", y);

@@ -1,4 +1,5 @@
 using Wuerstchen.Kernels;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Autograd.Backward;
@@ -53,10 +54,11 @@ internal static unsafe class AttentionBackward
             Gemm.Sgemm(false, true, lq, lk, dv, 1f, gh, dv, vh, dv, 0f, dp, lk);
             for (int i = 0; i < lq; i++)
             {
-                float* pr = p + (long)i * lk, dr = dp + (long)i * lk;
-                double dot = 0;
-                for (int j = 0; j < lk; j++) dot += (double)dr[j] * pr[j];
-                for (int j = 0; j < lk; j++) dr[j] = (float)(pr[j] * (dr[j] - dot));
+                var pr = new Span<float>(p + (long)i * lk, lk);
+                var dr = new Span<float>(dp + (long)i * lk, lk);
+                float dot = TensorPrimitives.Dot(dr, pr);
+                TensorPrimitives.Subtract(dr, dot, dr);
+                TensorPrimitives.Multiply(dr, pr, dr);
             }
             if (gqp is not null) Gemm.Sgemm(false, false, lq, d, lk, scale, dp, lk, kh, d, 0f, gqp + (long)bh * lq * d, d);
             if (gkp is not null) Gemm.Sgemm(true, false, lk, d, lq, scale, dp, lk, qh, d, 0f, gkp + (long)bh * lk * d, d);
@@ -64,14 +66,15 @@ internal static unsafe class AttentionBackward
         return (gq, gk, gv);
     }
 
-    /// <summary>In-place softmax of one row in double; a row masked entirely (all −∞) becomes zeros rather than NaN.</summary>
-    private static void SoftmaxRow(float* row, int n)
+    /// <summary>In-place softmax of one row (vectorised); a row masked entirely (all −∞) becomes zeros rather than NaN.</summary>
+    private static void SoftmaxRow(float* p, int n)
     {
+        var row = new Span<float>(p, n);
         float max = float.NegativeInfinity;
-        for (int j = 0; j < n; j++) max = Math.Max(max, row[j]);
-        if (float.IsNegativeInfinity(max)) { new Span<float>(row, n).Clear(); return; }
-        double sum = 0;
-        for (int j = 0; j < n; j++) sum += Math.Exp(row[j] - (double)max);
-        for (int j = 0; j < n; j++) row[j] = (float)(Math.Exp(row[j] - (double)max) / sum);
+        foreach (var v in row) if (v > max) max = v;
+        if (float.IsNegativeInfinity(max)) { row.Clear(); return; }
+        TensorPrimitives.Subtract(row, max, row);
+        TensorPrimitives.Exp(row, row);
+        TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
     }
 }

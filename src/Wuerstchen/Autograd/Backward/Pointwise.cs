@@ -61,17 +61,6 @@ internal static unsafe class Pointwise
 
 // ------------------------------------------------------------------ rules (v = the saved value named)
 
-/// <summary>v = x: exact GELU' = Φ(x) + x·φ(x).</summary>
-internal struct GeluGrad : IPointwiseGrad
-{
-    public static float Grad(float g, float x, float p0, float p1)
-    {
-        double cdf = 0.5 * Erf.Erfc(-x / Math.Sqrt(2.0));
-        double pdf = Math.Exp(-0.5 * (double)x * x) / Math.Sqrt(2 * Math.PI);
-        return (float)(g * (cdf + x * pdf));
-    }
-}
-
 /// <summary>v = x: derivative of 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
 internal struct GeluTanhGrad : IPointwiseGrad
 {
@@ -81,16 +70,6 @@ internal struct GeluTanhGrad : IPointwiseGrad
         double xd = x, u = k * (xd + 0.044715 * xd * xd * xd), t = Math.Tanh(u);
         double du = k * (1 + 3 * 0.044715 * xd * xd);
         return (float)(g * (0.5 * (1 + t) + 0.5 * xd * (1 - t * t) * du));
-    }
-}
-
-/// <summary>v = x: SiLU' = σ(x)·(1 + x·(1 − σ(x))).</summary>
-internal struct SiluGrad : IPointwiseGrad
-{
-    public static float Grad(float g, float x, float p0, float p1)
-    {
-        float s = 1f / (1f + MathF.Exp(-x));
-        return g * s * (1f + x * (1f - s));
     }
 }
 
@@ -152,17 +131,4 @@ internal struct ErfGrad : IPointwiseGrad
 internal struct SquareGrad : IPointwiseGrad
 {
     public static float Grad(float g, float x, float p0, float p1) => 2f * x * g;
-}
-
-/// <summary>The complementary error function in double, accurate to ~1e-7 relative (ample for float32 gradients).</summary>
-internal static class Erf
-{
-    /// <summary>erfc(z) by the Chebyshev-fitted exp form (Numerical Recipes' erfcc), fractional error &lt; 1.2e-7.</summary>
-    public static double Erfc(double z)
-    {
-        double a = Math.Abs(z), t = 1 / (1 + 0.5 * a);
-        double r = t * Math.Exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return z >= 0 ? r : 2 - r;
-    }
 }
