@@ -10,15 +10,20 @@ public sealed unsafe class GemmRunner : IDisposable
     private readonly GemmShape _shape;
     private readonly float* _a, _b, _c;
     private readonly GemmPackedB? _packed;
+    private readonly GemmIsa? _isa;
 
-    public GemmRunner(GemmShape shape)
+    /// <summary>Operands for <paramref name="shape"/>; <paramref name="isa"/> forces a kernel (default: the best one).</summary>
+    internal GemmRunner(GemmShape shape, GemmIsa? isa)
     {
         _shape = shape;
+        _isa = isa;
         _a = Allocate((long)shape.M * shape.K, 1);
         _b = Allocate((long)shape.K * shape.N, 2);
         _c = Allocate((long)shape.M * shape.N, 3);
-        if (shape.Packed) _packed = GemmPackedB.Pack(shape.TransB, shape.K, shape.N, _b, shape.TransB ? shape.K : shape.N);
+        if (shape.Packed) _packed = GemmPackedB.Pack(shape.TransB, shape.K, shape.N, _b, shape.TransB ? shape.K : shape.N, isa ?? GemmIsaInfo.Best);
     }
+
+    public GemmRunner(GemmShape shape) : this(shape, null) { }
 
     private static float* Allocate(long count, int seed)
     {
@@ -32,7 +37,9 @@ public sealed unsafe class GemmRunner : IDisposable
     {
         var s = _shape;
         if (_packed is not null) Gemm.Sgemm(false, s.M, 1f, _a, s.K, _packed, 0f, _c, s.N);
-        else Gemm.Sgemm(false, s.TransB, s.M, s.N, s.K, 1f, _a, s.K, _b, s.TransB ? s.K : s.N, 0f, _c, s.N);
+        else if (_isa is null) Gemm.Sgemm(false, s.TransB, s.M, s.N, s.K, 1f, _a, s.K, _b, s.TransB ? s.K : s.N, 0f, _c, s.N);
+        else Gemm.Run(new GemmProblem(false, s.TransB, s.M, s.N, s.K, 1f, _a, s.K, _b, s.TransB ? s.K : s.N, 0f, _c, s.N, null, null),
+            new GemmOptions(_isa));
     }
 
     /// <summary>

@@ -12,6 +12,16 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool TransB, bo
     public override string ToString() =>
         $"{Name} M={M} N={N} K={K}{(TransB ? " ·Wᵀ" : "")}{(Packed ? " packed" : "")}";
 
+    /// <summary>"MxNxK" with optional suffixes "t" (B is a weight [N, K]) and "p" (prepacked), e.g. "77x5120x1280tp".</summary>
+    public static GemmShape Parse(string text)
+    {
+        string dims = text.TrimEnd('t', 'p');
+        var parts = dims.Split('x').Select(int.Parse).ToArray();
+        if (parts.Length != 3) throw new FormatException($"Shape '{text}' is not MxNxK[t][p].");
+        string flags = text[dims.Length..];
+        return new GemmShape("custom", parts[0], parts[1], parts[2], flags.Contains('t'), flags.Contains('p'));
+    }
+
     /// <summary>GEMM 2048³ and the models' real shapes (Stage C, Stage B and text-encoder MLPs).</summary>
     public static IReadOnlyList<GemmShape> Standard { get; } =
     [

@@ -15,16 +15,18 @@ public static class QuickGemm
         string? only = StringOption(args, "--only");
         int[] threadCounts = StringOption(args, "--threads") is { } t ? [.. t.Split(',').Select(int.Parse)] : [1, 2];
 
-        Console.WriteLine($"GEMM kernel: {GemmIsaInfo.Best}; load average: {LoadAverage()}");
+        GemmIsa? isa = StringOption(args, "--isa") is { } name ? Enum.Parse<GemmIsa>(name, ignoreCase: true) : null;
+        Console.WriteLine($"GEMM kernel: {isa ?? GemmIsaInfo.Best}; load average: {LoadAverage()}");
         var peak = threadCounts.ToDictionary(n => n, n => FmaPeak.Measure(n));
         foreach (var (n, gflops) in peak) Console.WriteLine($"FMA peak, {n} thread(s): {gflops:F1} GFLOP/s");
         Console.WriteLine();
         Console.WriteLine($"| {"shape",-44} | threads | {"ms",8} | GFLOP/s | % peak | GFLOP/CPU-s |");
         Console.WriteLine($"|{new string('-', 46)}|---------|{new string('-', 10)}|---------|--------|-------------|");
-        foreach (var shape in GemmShape.Standard)
+        var shapes = StringOption(args, "--shape") is { } custom ? [GemmShape.Parse(custom)] : GemmShape.Standard;
+        foreach (var shape in shapes)
         {
             if (only is not null && !shape.ToString().Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
-            using var runner = new GemmRunner(shape);
+            using var runner = new GemmRunner(shape, isa);
             foreach (int threads in threadCounts)
             {
                 Threads.Count = threads;

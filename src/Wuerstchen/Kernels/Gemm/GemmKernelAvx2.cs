@@ -13,11 +13,12 @@ internal readonly unsafe struct GemmKernelAvx2 : IGemmMicroKernel
     public static int MR => 6;
     public static int NR => 16;
     public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported;
-    // Same cache plan as the AVX-512 kernel: MC×KC A block (576 KB) in L2, KC×NC B block in L3.
+    // The AVX-512 kernel's cache plan at half the depth, for AVX2-era cores with 256–512 KB of L2:
+    // MC×KC A block (288 KB) in L2, KC×NC B block in L3.
     public static int KC => 384;
     public static int NC => 4096;
     public static int NCSingleBlock => 512;
-    public static int MC => 384;
+    public static int MC => 192;
 
     public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
     {

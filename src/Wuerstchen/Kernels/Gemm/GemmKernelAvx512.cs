@@ -14,13 +14,14 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmMicroKernel
     public static int MR => 12;
     public static int NR => 32;
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
-    // Blocking for 32-48 KB L1d / 1 MB L2 per core / large L3: the KC×32 B micro-panel (48 KB) is reused
-    // by all MC/12 A micro-panels of the MC×KC A block (576 KB, L2); the KC×NC B block (6 MB) sits in L3.
-    // On Zen 4 KC 256–512 and MC 192–768 measured within noise of each other (docs/BENCHMARKS.md).
-    public static int KC => 384;
+    // Blocking for 32-48 KB L1d / 1 MB L2 per core / large L3: the KC×32 B micro-panel (96 KB, L2) is reused
+    // by all MC/12 A micro-panels of the MC×KC A block (576 KB, L2); the KC×NC B block (12 MB) sits in L3.
+    // A deep KC matters most on Zen 4 (fewer passes over C, longer kernel calls): KC 128 → 768 gained ~10%,
+    // while MC 96–768 and NC 1024–8192 measured within noise (docs/BENCHMARKS.md).
+    public static int KC => 768;
     public static int NC => 4096;
     public static int NCSingleBlock => 512;
-    public static int MC => 384;
+    public static int MC => 192;
 
     public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
     {
