@@ -92,8 +92,7 @@ public sealed class WuerstchenPrior : Module
             trace?.Invoke("out_a", a);
             trace?.Invoke("out_b", b);
             using var numerator = Ops.Sub(x, a);
-            using var negB = Ops.Neg(b);
-            using var oneMinusB = Ops.Add(negB, 1f);
+            using var oneMinusB = Ops.Sub(1f, b);
             using var magnitude = Ops.Abs(oneMinusB);
             using var denominator = Ops.Add(magnitude, 1e-5f);
             return Ops.Div(numerator, denominator);

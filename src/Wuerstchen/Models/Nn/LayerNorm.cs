@@ -21,16 +21,13 @@ public sealed class LayerNorm : Module
 }
 
 /// <summary>
-/// Würstchen's parameter-free norms: <c>WuerstchenLayerNorm</c> (LayerNorm2d: per pixel over C, no affine,
-/// eps 1e-6) in its two layouts, and the plain last-dim variant used for token sequences (<c>seq_norm</c>).
+/// Würstchen's parameter-free norm: <c>WuerstchenLayerNorm</c> (LayerNorm2d — per pixel over C, no affine,
+/// eps 1e-6) and Stage B's <c>seq_norm</c> over token channels are the same operation on channels-last data.
 /// </summary>
 public static class WuerstchenNorm
 {
     public const float Eps = 1e-6f;
 
-    /// <summary>LayerNorm2d on NCHW.</summary>
-    public static Tensor LayerNorm2d(Tensor x) => Ops.LayerNorm2d(x, Eps);
-
-    /// <summary>The same normalisation on channels-last data ([…, C], e.g. NHWC or tokens [B, L, C]).</summary>
+    /// <summary>LayerNorm over the last dim without affine: x [B, H, W, C] (LayerNorm2d) or tokens [B, L, C].</summary>
     public static Tensor ChannelsLast(Tensor x) => Ops.LayerNorm(x, null, null, Eps);
 }

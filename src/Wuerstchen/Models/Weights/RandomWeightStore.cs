@@ -10,8 +10,9 @@ namespace Wuerstchen.Models.Weights;
 /// depend on the order in which a model asks for its tensors, and generation vectorises and parallelises freely
 /// (a billion-parameter model takes seconds).
 /// Scales follow torch's default initialisers closely enough to keep activations O(1): weights uniform in
-/// ±1/√fan_in (fan_in = numel / shape[0]), biases and norm shifts zero, norm scales one, and the learned
-/// residual gates (GRN γ/β, Stage A <c>gammas</c>) small but non-zero so that every branch contributes.
+/// ±1/√fan_in (fan_in = numel / shape[0]), biases and the learned residual gates (GRN γ/β, Stage A
+/// <c>gammas</c>) uniform in ±0.1 so that every term contributes, norm scales and running variances one,
+/// running means zero.
 /// </summary>
 internal sealed class RandomWeightStore(ulong seed) : WeightStore
 {
@@ -31,14 +32,14 @@ internal sealed class RandomWeightStore(ulong seed) : WeightStore
         float scale;
         switch (name)
         {
-            case "bias" or "running_mean":
+            case "running_mean":
                 t.AsSpan().Clear();
                 return t;
             case "running_var":
             case "weight" when shape.Length == 1:
                 t.AsSpan().Fill(1f);
                 return t;
-            case "gamma" or "gammas" or "beta":
+            case "bias" or "gamma" or "gammas" or "beta":
                 scale = 0.1f;
                 break;
             default:
