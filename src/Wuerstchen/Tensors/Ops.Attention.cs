@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -25,7 +26,7 @@ public static partial class Ops
             throw new ArgumentException($"{op}: query {Show(q)}, key {Show(k)} and value {Show(v)} do not agree.");
         var y = Tensor.Empty(b, h, lq, dv);
         RunAttention(op, q, k, v, mask, causal, scale ?? 1f / MathF.Sqrt(d), y, y.Strides[0], y.Strides[1], y.Strides[2], b, h, lq, lk, d, dv);
-        return y;
+        return Recorder.ScaledDotProductAttention(y, q, k, v, mask, causal, scale);
     }
 
     /// <summary>
@@ -48,7 +49,7 @@ public static partial class Ops
         var y = Tensor.Empty(b, lq, heads * dv);
         RunAttention(op, SplitHeads(q, heads), SplitHeads(k, heads), SplitHeads(v, heads), mask, causal,
             scale ?? 1f / MathF.Sqrt(d), y, y.Strides[0], dv, y.Strides[1], b, heads, lq, lk, d, dv);
-        return y;
+        return Recorder.ScaledDotProductAttention(y, q, k, v, heads, mask, causal, scale);
     }
 
     /// <summary>[B, L, H·D] → view [B, H, L, D].</summary>

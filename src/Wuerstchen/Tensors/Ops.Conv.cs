@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -33,7 +34,7 @@ public static partial class Ops
         using var bs = Dense.Of(bias);
         var y = Tensor.Empty(n, o, oh, ow);
         if (y.Numel > 0) Kernels.Conv2d.Forward(g, xs.Data, ws.Data, bs.Data, y.Data);
-        return y;
+        return Recorder.Conv2d(y, x, weight, bias, stride, padding, dilation, groups);
     }
 
     /// <summary>torch conv_transpose2d on NCHW; weight [C, O/groups, kH, kW]; stride and dilation default to 1.</summary>
@@ -65,7 +66,7 @@ public static partial class Ops
         using var bs = Dense.Of(bias);
         var y = Tensor.Empty(n, o, oh, ow);
         if (y.Numel > 0) Kernels.ConvTranspose2d.Forward(g, xs.Data, ws.Data, bs.Data, y.Data);
-        return y;
+        return Recorder.ConvTranspose2d(y, x, weight, bias, stride, padding, dilation, groups);
     }
 
     /// <summary>
@@ -91,7 +92,7 @@ public static partial class Ops
         using var bs = Dense.Of(bias);
         var y = Tensor.Empty(b, oh, ow, c);
         DepthwiseConv.ChannelsLast(xs.Data, b, h, w, c, ws.Data, k, bs.Data, padding, mode == PadMode.Replicate, y.Data);
-        return y;
+        return Recorder.DepthwiseConv2dChannelsLast(y, x, weight, bias, padding, mode);
     }
 
     /// <summary>Pads the last two dims (torch F.pad order: left, right, top, bottom); negative pads crop.</summary>
@@ -109,7 +110,7 @@ public static partial class Ops
         if (y.Numel == 0) return y;
         using var xs = Dense.Of(x);
         Padding.Pad2d(xs.Data, x.Numel / Math.Max(1L, (long)h * w), h, w, left, top, y.Data, oh, ow, mode == PadMode.Replicate);
-        return y;
+        return Recorder.Pad2d(y, x, left, right, top, bottom, mode);
     }
 
     private static (int H, int W) OneIfDefault((int H, int W) v) => v == default ? (1, 1) : v;

@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -16,7 +17,7 @@ public static partial class Ops
         using var b = Dense.Of(bias);
         var y = Tensor.Empty(x.Shape);
         Normalization.LayerNormRows(src.Data, y.Data, n == 0 ? 0 : x.Numel / n, n, w.Data, b.Data, eps);
-        return y;
+        return Recorder.LayerNorm(y, x, weight, bias, eps);
     }
 
     /// <summary>Würstchen's LayerNorm2d on NCHW: per pixel, over C, no affine.</summary>
@@ -26,7 +27,7 @@ public static partial class Ops
         using var src = Dense.Of(x);
         var y = Tensor.Empty(x.Shape);
         Normalization.LayerNormChannels(src.Data, y.Data, x.Shape[0], x.Shape[1], (long)x.Shape[2] * x.Shape[3], eps);
-        return y;
+        return Recorder.LayerNorm2d(y, x, eps);
     }
 
     /// <summary>ConvNeXt-V2 GRN on channels-last x[B,H,W,D]: y = γ·(x·N) + β + x, N = ‖x‖₂(H,W) / (mean_D ‖x‖₂ + 1e-6).</summary>
@@ -41,7 +42,7 @@ public static partial class Ops
         using var b = Dense.Of(beta);
         var y = Tensor.Empty(x.Shape);
         Normalization.GlobalResponseNorm(src.Data, y.Data, x.Shape[0], (long)x.Shape[1] * x.Shape[2], d, g.Data, b.Data);
-        return y;
+        return Recorder.GlobalResponseNorm(y, x, gamma, beta);
     }
 
     /// <summary>BatchNorm2d in inference mode (running statistics) on NCHW.</summary>
@@ -60,7 +61,7 @@ public static partial class Ops
         using var b = Dense.Of(bias);
         var y = Tensor.Empty(x.Shape);
         Normalization.BatchNormPlanes(src.Data, y.Data, x.Shape[0], c, (long)x.Shape[2] * x.Shape[3], m.Data, v.Data, w.Data, b.Data, eps);
-        return y;
+        return Recorder.BatchNorm2d(y, x, runningMean, runningVar, weight, bias, eps);
     }
 
     /// <summary>Checks that an optional parameter holds exactly <paramref name="n"/> values (any shape, e.g. [1,1,1,n]).</summary>

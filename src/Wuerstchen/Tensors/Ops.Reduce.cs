@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -5,12 +6,12 @@ namespace Wuerstchen.Tensors;
 public static partial class Ops
 {
     /// <summary>Sum over <paramref name="dims"/> (all dims when empty); keepDim keeps them as size 1.</summary>
-    public static Tensor Sum(Tensor x, ReadOnlySpan<int> dims, bool keepDim = false) => Reduce(x, dims, keepDim, Reduction.Sum, nameof(Sum));
-    public static Tensor Mean(Tensor x, ReadOnlySpan<int> dims, bool keepDim = false) => Reduce(x, dims, keepDim, Reduction.Mean, nameof(Mean));
+    public static Tensor Sum(Tensor x, ReadOnlySpan<int> dims, bool keepDim = false) => Recorder.Sum(Reduce(x, dims, keepDim, Reduction.Sum, nameof(Sum)), x, dims, keepDim);
+    public static Tensor Mean(Tensor x, ReadOnlySpan<int> dims, bool keepDim = false) => Recorder.Mean(Reduce(x, dims, keepDim, Reduction.Mean, nameof(Mean)), x, dims, keepDim);
     /// <summary>L2 norm (sqrt of sum of squares) over <paramref name="dims"/>.</summary>
-    public static Tensor Norm2(Tensor x, ReadOnlySpan<int> dims, bool keepDim = false) => Reduce(x, dims, keepDim, Reduction.Norm2, nameof(Norm2));
+    public static Tensor Norm2(Tensor x, ReadOnlySpan<int> dims, bool keepDim = false) => Recorder.Norm2(Reduce(x, dims, keepDim, Reduction.Norm2, nameof(Norm2)), x, dims, keepDim);
     /// <summary>Max over one dim (values only; NaN propagates as in torch).</summary>
-    public static Tensor Max(Tensor x, int dim, bool keepDim = false) => Reduce(x, [dim], keepDim, Reduction.Max, nameof(Max));
+    public static Tensor Max(Tensor x, int dim, bool keepDim = false) => Recorder.Max(Reduce(x, [dim], keepDim, Reduction.Max, nameof(Max)), x, dim, keepDim);
 
     /// <summary>torch.argmax over one dim: indices (row-major over the other dims) of the first maximum; NaN wins.</summary>
     public static int[] ArgMax(Tensor x, int dim) => ArgExtreme(x, dim, max: true, nameof(ArgMax));
@@ -18,9 +19,9 @@ public static partial class Ops
     public static int[] ArgMin(Tensor x, int dim) => ArgExtreme(x, dim, max: false, nameof(ArgMin));
 
     /// <summary>torch.softmax along <paramref name="dim"/>.</summary>
-    public static Tensor Softmax(Tensor x, int dim) => SoftmaxAlong(x, dim, log: false);
+    public static Tensor Softmax(Tensor x, int dim) => Recorder.Softmax(SoftmaxAlong(x, dim, log: false), x, dim);
     /// <summary>torch.log_softmax along <paramref name="dim"/>.</summary>
-    public static Tensor LogSoftmax(Tensor x, int dim) => SoftmaxAlong(x, dim, log: true);
+    public static Tensor LogSoftmax(Tensor x, int dim) => Recorder.LogSoftmax(SoftmaxAlong(x, dim, log: true), x, dim);
 
     private enum Reduction { Sum, Mean, Norm2, Max }
 

@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -37,6 +38,6 @@ public static partial class Ops
         using var xs = Dense.Of(x);
         var y = Tensor.Empty(x.Shape[0], x.Shape[1], outH, outW);
         if (y.Numel > 0) Kernels.Resize.Resample(xs.Data, (long)x.Shape[0] * x.Shape[1], rows, columns, y.Data);
-        return y;
+        return Recorder.Interpolate(y, x, outH, outW, mode, alignCorners, antialias);
     }
 }

@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -35,7 +36,7 @@ public static partial class Ops
             Shuffle.CopyBlocks(src.Data, outer, block, y.Data + offset, total * inner);
             offset += block;
         }
-        return y;
+        return Recorder.Cat(y, tensors, dim);
     }
 
     /// <summary>[…, C·r², H, W] → […, C, H·r, W·r] (torch PixelShuffle).</summary>
@@ -50,7 +51,7 @@ public static partial class Ops
         using var src = Dense.Of(x);
         var y = Tensor.Empty(shape);
         Shuffle.PixelShuffle(src.Data, y.Data, x.Numel / ((long)c * h * w) * (c / (r * r)), r, h, w);
-        return y;
+        return Recorder.PixelShuffle(y, x, r);
     }
 
     /// <summary>[…, C, H·r, W·r] → […, C·r², H, W] (torch PixelUnshuffle).</summary>
@@ -65,7 +66,7 @@ public static partial class Ops
         using var src = Dense.Of(x);
         var y = Tensor.Empty(shape);
         Shuffle.PixelUnshuffle(src.Data, y.Data, x.Numel / ((long)h * w), r, h / r, w / r);
-        return y;
+        return Recorder.PixelUnshuffle(y, x, r);
     }
 
     /// <summary>Rows of <paramref name="weight"/> [V, D] for ids (shape <paramref name="idShape"/>) → [..idShape, D].</summary>
@@ -86,7 +87,7 @@ public static partial class Ops
             }
             Buffer.MemoryCopy(w.Data + (long)ids[i] * dim, y.Data + (long)i * dim, dim * 4L, dim * 4L);
         }
-        return y;
+        return Recorder.Embedding(y, weight, ids);
     }
 
     /// <summary>NCHW → NHWC contiguous copy (a tiled transpose of every image's [C, H·W] matrix).</summary>
@@ -96,7 +97,7 @@ public static partial class Ops
         using var src = Dense.Of(x);
         var y = Tensor.Empty(x.Shape[0], x.Shape[2], x.Shape[3], x.Shape[1]);
         Transpose.Batched(src.Data, x.Shape[0], x.Shape[1], x.Shape[2] * x.Shape[3], y.Data);
-        return y;
+        return Recorder.Permute(y, x, [0, 2, 3, 1]);
     }
 
     /// <summary>NHWC → NCHW contiguous copy.</summary>
@@ -106,6 +107,6 @@ public static partial class Ops
         using var src = Dense.Of(x);
         var y = Tensor.Empty(x.Shape[0], x.Shape[3], x.Shape[1], x.Shape[2]);
         Transpose.Batched(src.Data, x.Shape[0], x.Shape[1] * x.Shape[2], x.Shape[3], y.Data);
-        return y;
+        return Recorder.Permute(y, x, [0, 3, 1, 2]);
     }
 }
