@@ -1,3 +1,4 @@
 // The `wuerstchen` command-line tool: a thin shell over the Wuerstchen library.
-Console.Error.WriteLine("wuerstchen: commands are being built (see README.md).");
-return 1;
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+return Wuerstchen.Cli.CliApp.Run(args, Wuerstchen.Cli.CliContext.ForConsole(cancel.Token));

@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
 
 namespace Wuerstchen.Tensors;
@@ -43,7 +44,7 @@ public static unsafe partial class Ops
             if (!ReferenceEquals(xc, x)) xc.Dispose();
             if (bc is not null && !ReferenceEquals(bc, bias)) bc.Dispose();
         }
-        return y;
+        return Recorder.Linear(y, x, weight, bias);
     }
 
     /// <summary>torch.nn.functional.linear with a weight packed once by <see cref="PackedLinearWeight.Pack"/>.</summary>
@@ -71,7 +72,7 @@ public static unsafe partial class Ops
             if (!ReferenceEquals(xc, x)) xc.Dispose();
             if (bc is not null && !ReferenceEquals(bc, bias)) bc.Dispose();
         }
-        return y;
+        return Recorder.NotDifferentiable(y, "Linear with a packed weight", x, bias);
     }
 
     /// <summary>torch.matmul for rank ≥ 2 operands with broadcast batch dims: [..., M, K] @ [..., K, N].</summary>
@@ -128,7 +129,7 @@ public static unsafe partial class Ops
             if (!ReferenceEquals(ac, a)) ac.Dispose();
             if (!ReferenceEquals(bc, b)) bc.Dispose();
         }
-        return y;
+        return Recorder.MatMul(y, a, b);
     }
 
     /// <summary>Strides of <paramref name="t"/>'s batch dims right-aligned to <paramref name="batchRank"/>; broadcast dims get 0.</summary>

@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using System.Runtime.CompilerServices;
 using Wuerstchen.Kernels;
 
@@ -142,9 +143,9 @@ public sealed unsafe class Tensor : IDisposable
     public Tensor Reshape(params ReadOnlySpan<int> shape)
     {
         var s = ShapeUtil.InferReshape(_shape, shape);
-        if (IsContiguous) return new Tensor(Storage, Offset, s, ShapeUtil.ContiguousStrides(s), false);
+        if (IsContiguous) return Recorder.Reshape(new Tensor(Storage, Offset, s, ShapeUtil.ContiguousStrides(s), false), this);
         var c = Contiguous();
-        return new Tensor(c.Storage, c.Offset, s, ShapeUtil.ContiguousStrides(s), c._ownsStorage);
+        return Recorder.Reshape(new Tensor(c.Storage, c.Offset, s, ShapeUtil.ContiguousStrides(s), c._ownsStorage), this);
     }
 
     /// <summary>torch.permute (view).</summary>
@@ -162,7 +163,7 @@ public sealed unsafe class Tensor : IDisposable
             shape[i] = _shape[d];
             strides[i] = _strides[d];
         }
-        return new Tensor(Storage, Offset, shape, strides, false);
+        return Recorder.Permute(new Tensor(Storage, Offset, shape, strides, false), this, dims);
     }
 
     public Tensor Transpose(int dim0, int dim1)
@@ -182,7 +183,7 @@ public sealed unsafe class Tensor : IDisposable
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow [{start}, {start + length}) out of range for dim {dim} of size {_shape[dim]}.");
         var shape = (int[])_shape.Clone();
         shape[dim] = length;
-        return new Tensor(Storage, Offset + start * _strides[dim], shape, (long[])_strides.Clone(), false);
+        return Recorder.Narrow(new Tensor(Storage, Offset + start * _strides[dim], shape, (long[])_strides.Clone(), false), this, dim, start, length);
     }
 
     /// <summary>torch.select (view): index <paramref name="index"/> of <paramref name="dim"/>, removing that dim.</summary>
@@ -193,7 +194,7 @@ public sealed unsafe class Tensor : IDisposable
         if ((uint)index >= (uint)_shape[dim]) throw new IndexOutOfRangeException($"Select index {index} out of range for dim {dim} of size {_shape[dim]}.");
         var shape = new List<int>(_shape); shape.RemoveAt(dim);
         var strides = new List<long>(_strides); strides.RemoveAt(dim);
-        return new Tensor(Storage, Offset + index * _strides[dim], [.. shape], [.. strides], false);
+        return Recorder.Select(new Tensor(Storage, Offset + index * _strides[dim], [.. shape], [.. strides], false), this, dim, index);
     }
 
     /// <summary>torch.chunk (views): splits <paramref name="dim"/> into <paramref name="chunks"/> pieces of ceil(n/chunks).</summary>
@@ -216,7 +217,7 @@ public sealed unsafe class Tensor : IDisposable
         long stride = dim < Rank ? _strides[dim] * _shape[dim] : 1;
         shape.Insert(dim, 1);
         strides.Insert(dim, stride);
-        return new Tensor(Storage, Offset, [.. shape], [.. strides], false);
+        return Recorder.Reshape(new Tensor(Storage, Offset, [.. shape], [.. strides], false), this);
     }
 
     /// <summary>torch.expand (view with zero strides); -1 keeps a dim.</summary>
@@ -235,7 +236,7 @@ public sealed unsafe class Tensor : IDisposable
             else if (own == 1) { s[i] = want; st[i] = 0; }
             else throw new ArgumentException($"Cannot expand dim {i - lead} of size {own} to {want}.");
         }
-        return new Tensor(Storage, Offset, s, st, false);
+        return Recorder.Expand(new Tensor(Storage, Offset, s, st, false), this);
     }
 
     /// <summary>This tensor if contiguous, otherwise a contiguous copy.</summary>
@@ -246,12 +247,13 @@ public sealed unsafe class Tensor : IDisposable
     {
         var t = Empty(_shape);
         StridedCopy.Gather(Data, _shape, _strides, t.Data);
-        return t;
+        return Recorder.Copy(t, this);
     }
 
     /// <summary>Copies <paramref name="source"/> (same shape, any strides) into this tensor (which may be a strided view).</summary>
     public void CopyFrom(Tensor source)
     {
+        Recorder.WroteInPlace(this);
         if (!Shape.SequenceEqual(source.Shape))
             throw new ArgumentException($"CopyFrom shape mismatch: {this} vs {source}.");
         if (IsContiguous)
@@ -273,10 +275,31 @@ public sealed unsafe class Tensor : IDisposable
         return d;
     }
 
+    private bool _disposed;
+
+    /// <summary>Releases this tensor's reference to its storage if it allocated it (idempotent).</summary>
     public void Dispose()
     {
-        if (_ownsStorage) Storage.Dispose();
+        if (_ownsStorage && !_disposed)
+        {
+            _disposed = true;
+            Storage.Release();
+        }
     }
+
+    // ---------------------------------------------------------------- autograd (see Autograd/)
+
+    /// <summary>When set on a leaf (a parameter or an input), ops run under a recording tape track gradients to it.</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>The accumulated gradient of a leaf after a backward pass (same shape), or null.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The node that produced this tensor under a recording tape (null for leaves and in inference).</summary>
+    public Autograd.Node? GradFn { get; set; }
+
+    /// <summary>torch.detach: a view of the same data that is cut from the graph (no GradFn, no RequiresGrad).</summary>
+    public Tensor Detach() => new(Storage, Offset, _shape, _strides, false);
 
     public override string ToString() => $"Tensor[{string.Join(", ", _shape)}]";
 }

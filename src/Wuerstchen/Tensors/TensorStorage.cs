@@ -11,33 +11,40 @@ namespace Wuerstchen.Tensors;
 public sealed unsafe class TensorStorage : IDisposable
 {
     private float* _pointer;
-    private readonly object? _owner;
+    private object? _owner;
     private readonly bool _owned;
+    private readonly long _blockBytes;
+    private Action? _onRelease;
 
     public long Length { get; }
 
-    private TensorStorage(float* pointer, long length, bool owned, object? owner)
+    private TensorStorage(float* pointer, long length, bool owned, long blockBytes, object? owner, Action? onRelease)
     {
         _pointer = pointer;
         Length = length;
         _owned = owned;
+        _blockBytes = blockBytes;
         _owner = owner;
+        _onRelease = onRelease;
     }
 
-    /// <summary>Allocates <paramref name="length"/> uninitialised floats.</summary>
+    /// <summary>Allocates <paramref name="length"/> uninitialised floats (large blocks come from <see cref="StoragePool"/>).</summary>
     public static TensorStorage Allocate(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        nuint bytes = (nuint)Math.Max(length, 1) * sizeof(float);
-        var p = (float*)NativeMemory.AlignedAlloc(bytes, 64);
-        if (p == null) throw new OutOfMemoryException($"Cannot allocate {bytes} bytes for a tensor.");
-        GC.AddMemoryPressure((long)bytes);
-        return new TensorStorage(p, length, owned: true, owner: null);
+        long bytes = Math.Max(length, 1) * sizeof(float);
+        var p = StoragePool.Rent(bytes, out long blockBytes);
+        GC.AddMemoryPressure(blockBytes);
+        return new TensorStorage(p, length, owned: true, blockBytes, owner: null, onRelease: null);
     }
 
-    /// <summary>Wraps memory owned elsewhere; <paramref name="owner"/> is kept alive as long as this storage.</summary>
-    public static TensorStorage Borrow(float* pointer, long length, object? owner) =>
-        new(pointer, length, owned: false, owner);
+    /// <summary>
+    /// Wraps memory owned elsewhere; <paramref name="owner"/> is kept alive as long as this storage, and
+    /// <paramref name="onRelease"/> (optional) runs once when the last reference is released, e.g. to drop a
+    /// memory-mapping lease as soon as the borrowed tensor is disposed rather than at the next GC.
+    /// </summary>
+    public static TensorStorage Borrow(float* pointer, long length, object? owner, Action? onRelease = null) =>
+        new(pointer, length, owned: false, blockBytes: 0, owner, onRelease);
 
     public float* Pointer
     {
@@ -50,11 +57,31 @@ public sealed unsafe class TensorStorage : IDisposable
 
     public bool IsDisposed => _pointer == null;
 
-    public void Dispose()
+    private int _references = 1;
+
+    /// <summary>
+    /// Adds a reference: the memory stays valid until every reference is released. The autograd tape retains
+    /// the tensors it saves for backward, so a model may dispose its intermediates under a tape as it does
+    /// in inference.
+    /// </summary>
+    public void Retain()
     {
-        Free();
-        GC.SuppressFinalize(this);
+        if (Interlocked.Increment(ref _references) <= 1)
+            throw new ObjectDisposedException(nameof(TensorStorage), "Cannot retain freed storage.");
     }
+
+    /// <summary>Drops a reference; the memory is freed when none is left.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            Free();
+            GC.SuppressFinalize(this);
+        }
+    }
+
+    /// <summary>Drops the creator's reference (same as <see cref="Release"/>).</summary>
+    public void Dispose() => Release();
 
     ~TensorStorage() => Free();
 
@@ -64,9 +91,10 @@ public sealed unsafe class TensorStorage : IDisposable
         _pointer = null;
         if (p != null && _owned)
         {
-            NativeMemory.AlignedFree(p);
-            GC.RemoveMemoryPressure(Math.Max(Length, 1) * sizeof(float));
+            StoragePool.Return(p, _blockBytes);
+            GC.RemoveMemoryPressure(_blockBytes);
         }
-        GC.KeepAlive(_owner);
+        Interlocked.Exchange(ref _onRelease, null)?.Invoke();
+        _owner = null;
     }
 }

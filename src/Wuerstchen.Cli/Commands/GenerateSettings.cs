@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using Wuerstchen.IO.SafeTensors;
+using Wuerstchen.Pipelines;
+using Wuerstchen.Schedulers;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Cli.Commands;
+
+/// <summary>The validated arguments of one <c>generate</c> run; every check names the offending option.</summary>
+public sealed record GenerateSettings
+{
+    public required string PriorFolder { get; init; }
+    public required string DecoderFolder { get; init; }
+    public required string Prompt { get; init; }
+    public string? NegativePrompt { get; init; }
+    public int Width { get; init; } = GenerateCommand.DefaultSize;
+    public int Height { get; init; } = GenerateCommand.DefaultSize;
+    public int PriorSteps { get; init; } = 60;
+    public float[]? PriorTimesteps { get; init; }
+    public float PriorGuidance { get; init; } = 4f;
+    public int DecoderSteps { get; init; } = 12;
+    public float[]? DecoderTimesteps { get; init; }
+    public float DecoderGuidance { get; init; }
+    public int NumImages { get; init; } = 1;
+    public ulong Seed { get; init; }
+    public string? PriorLatents { get; init; }
+    public string? Variant { get; init; }
+    public int? Threads { get; init; }
+    public required string Output { get; init; }
+    public string? SaveTensors { get; init; }
+
+    public static GenerateSettings From(ParseResult parse, GenerateOptions o)
+    {
+        int? priorSteps = parse.GetValue(o.PriorSteps), decoderSteps = parse.GetValue(o.DecoderSteps);
+        string? priorTimesteps = parse.GetValue(o.PriorTimesteps), decoderTimesteps = parse.GetValue(o.DecoderTimesteps);
+        if (priorSteps != null && priorTimesteps != null)
+            throw new CliUsageException("--prior-timesteps", "give either --prior-steps or --prior-timesteps, not both.");
+        if (decoderSteps != null && decoderTimesteps != null)
+            throw new CliUsageException("--decoder-timesteps", "give either --decoder-steps or --decoder-timesteps, not both.");
+
+        string output = parse.GetValue(o.Output)!;
+        if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            throw new CliUsageException("--output", $"'{output}' must be a .png file.");
+        string? saveTensors = parse.GetValue(o.SaveTensors);
+        if (saveTensors != null && !saveTensors.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            throw new CliUsageException("--save-tensors", $"'{saveTensors}' must be a .safetensors file.");
+
+        return new GenerateSettings
+        {
+            PriorFolder = parse.GetValue(o.Prior)!,
+            DecoderFolder = parse.GetValue(o.Decoder)!,
+            Prompt = parse.GetValue(o.Prompt)!,
+            NegativePrompt = parse.GetValue(o.NegativePrompt),
+            Width = Positive(parse.GetValue(o.Width), "--width"),
+            Height = Positive(parse.GetValue(o.Height), "--height"),
+            PriorSteps = Positive(priorSteps ?? 60, "--prior-steps"),
+            PriorTimesteps = priorTimesteps == null ? null : ParseTimesteps(priorTimesteps, "--prior-timesteps"),
+            PriorGuidance = Finite(parse.GetValue(o.PriorGuidance), "--prior-guidance"),
+            DecoderSteps = Positive(decoderSteps ?? 12, "--decoder-steps"),
+            DecoderTimesteps = decoderTimesteps == null ? null : ParseTimesteps(decoderTimesteps, "--decoder-timesteps"),
+            DecoderGuidance = Finite(parse.GetValue(o.DecoderGuidance), "--decoder-guidance"),
+            NumImages = Positive(parse.GetValue(o.NumImages), "--num-images"),
+            // torch seeds its engine with the low 32 bits, so a 32-bit random seed loses nothing.
+            Seed = parse.GetValue(o.Seed) ?? (ulong)System.Random.Shared.NextInt64(0, 1L << 32),
+            PriorLatents = parse.GetValue(o.PriorLatents),
+            Variant = parse.GetValue(o.Variant),
+            Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,
+            Output = output,
+            SaveTensors = saveTensors,
+        };
+    }
+
+    /// <summary>The combined pipeline's request for these settings (<paramref name="priorLatents"/> stays the caller's).</summary>
+    public CombinedRequest ToRequest(Tensor? priorLatents = null) => new()
+    {
+        Latents = priorLatents,
+        Prompts = [Prompt],
+        NegativePrompts = NegativePrompt == null ? null : [NegativePrompt],
+        Width = Width,
+        Height = Height,
+        PriorNumInferenceSteps = PriorSteps,
+        PriorTimesteps = PriorTimesteps,
+        PriorGuidanceScale = PriorGuidance,
+        DecoderNumInferenceSteps = DecoderSteps,
+        DecoderTimesteps = DecoderTimesteps,
+        DecoderGuidanceScale = DecoderGuidance,
+        NumImagesPerPrompt = NumImages,
+    };
+
+    /// <summary>
+    /// "1.0,0.85,0.6667,0.35,0.0" → float32 values the way torch turns a Python list into a float32 tensor (each
+    /// decimal parsed to a double, then rounded to float), or "stage-c" for <c>DEFAULT_STAGE_C_TIMESTEPS</c>.
+    /// </summary>
+    public static float[] ParseTimesteps(string text, string option)
+    {
+        if (text.Trim().Equals("stage-c", StringComparison.OrdinalIgnoreCase)) return [.. DdpmWuerstchenScheduler.DefaultStageCTimesteps];
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+                throw new CliUsageException(option, $"'{parts[i]}' is not a number (expected a comma-separated list such as 1.0,0.75,0.5,0).");
+            values[i] = (float)v;
+        }
+        if (values.Length < 2) throw new CliUsageException(option, "needs at least two values: a start and the final 0.");
+        if (values[0] > 1f) throw new CliUsageException(option, $"timesteps are ratios in [0, 1]; the first is {parts[0]}.");
+        for (int i = 1; i < values.Length; i++)
+            if (!(values[i] < values[i - 1])) throw new CliUsageException(option, $"timesteps must strictly decrease; {parts[i]} follows {parts[i - 1]}.");
+        if (values[^1] != 0f) throw new CliUsageException(option, $"the last timestep must be 0, not {parts[^1]}.");
+        return values;
+    }
+
+    /// <summary>Reads <see cref="PriorLatents"/>: the file's only tensor, or the one named <c>latents</c>.</summary>
+    public Tensor? ReadPriorLatents()
+    {
+        if (PriorLatents == null) return null;
+        if (!File.Exists(PriorLatents)) throw new CliUsageException("--prior-latents", $"file '{PriorLatents}' does not exist.");
+        using var file = SafeTensorsFile.Open(PriorLatents);
+        string? key = file.Keys.Count == 1 ? file.Keys.Single() : file.Contains("latents") ? "latents" : null;
+        if (key == null)
+            throw new CliUsageException("--prior-latents", $"'{PriorLatents}' holds {file.Keys.Count} tensors and none is named 'latents'.");
+        return file.ReadTensor(key);
+    }
+
+    private static int Positive(int value, string option) =>
+        value >= 1 ? value : throw new CliUsageException(option, $"must be at least 1, got {value}.");
+
+    private static float Finite(float value, string option) =>
+        float.IsFinite(value) ? value : throw new CliUsageException(option, $"must be a finite number, got {value}.");
+}

@@ -1,0 +1,216 @@
+using Wuerstchen.Kernels;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Autograd.Backward;
+
+/// <summary>
+/// Gradients of the normalisations. Statistics are recomputed from the saved input in double (the forward
+/// stores none), so the backward does not depend on how the forward kernel rounded them.
+/// </summary>
+internal static unsafe class NormBackward
+{
+    /// <summary>
+    /// ∂x of y = (x − μ)/√(σ² + eps)·w (w optional; biased σ²) normalising over D elements at
+    /// (o·D + d)·inner + i: LayerNorm has inner = 1, LayerNorm2d on NCHW has D = C, inner = H·W.
+    /// Per group: ∂x = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·w.
+    /// </summary>
+    public static Tensor Input(Tensor g, Tensor x, Tensor? weight, int outer, int d, int inner, float eps)
+    {
+        var gx = Tensor.Empty(x.Shape);
+        using var xd = new Dense(x);
+        using var wd = weight is null ? default : new Dense(weight);
+        float* xp = xd.Data, gp = g.Data, gxp = gx.Data, wp = weight is null ? null : wd.Data;
+        Blocks.For((long)outer * inner, 64, (start, end) =>
+        {
+            var xhat = new double[d];
+            var gh = new double[d];
+            for (long r = start; r < end; r++)
+            {
+                long o = r / inner, i = r % inner, b = o * d * inner + i;
+                var (mean, rstd) = Moments(xp + b, d, inner, eps);
+                double sumG = 0, sumGx = 0;
+                for (int k = 0; k < d; k++)
+                {
+                    xhat[k] = (xp[b + k * inner] - mean) * rstd;
+                    gh[k] = gp[b + k * inner] * (wp is null ? 1.0 : wp[k]);
+                    sumG += gh[k];
+                    sumGx += gh[k] * xhat[k];
+                }
+                double mg = sumG / d, mgx = sumGx / d;
+                for (int k = 0; k < d; k++) gxp[b + k * inner] = (float)(rstd * (gh[k] - mg - xhat[k] * mgx));
+            }
+        });
+        return gx;
+    }
+
+    /// <summary>∂w = Σ g·x̂ over all rows of a last-dim LayerNorm; returned in <paramref name="shape"/> (D elements).</summary>
+    public static Tensor Weight(Tensor g, Tensor x, int rows, int d, float eps, ReadOnlySpan<int> shape)
+    {
+        var stats = new (double Mean, double Rstd)[rows];
+        using var xd = new Dense(x);
+        float* xp = xd.Data, gp = g.Data;
+        Blocks.For(rows, 64, (s, e) => { for (long r = s; r < e; r++) stats[r] = Moments(xp + r * d, d, 1, eps); });
+        var gw = Tensor.Empty(shape);
+        float* wp = gw.Data;
+        Threads.For(d, k => // one column per task: each sum runs over the rows in order
+        {
+            double s = 0;
+            for (int r = 0; r < rows; r++) s += gp[(long)r * d + k] * (xp[(long)r * d + k] - stats[r].Mean) * stats[r].Rstd;
+            wp[k] = (float)s;
+        });
+        return gw;
+    }
+
+    /// <summary>Σ over rows of a [rows, D] gradient (LayerNorm bias, GRN beta): returned in <paramref name="shape"/>.</summary>
+    public static Tensor ColumnSum(Tensor g, int rows, int d, ReadOnlySpan<int> shape)
+    {
+        var gb = Tensor.Empty(shape);
+        float* gp = g.Data, bp = gb.Data;
+        Threads.For(d, k =>
+        {
+            double s = 0;
+            for (int r = 0; r < rows; r++) s += gp[(long)r * d + k];
+            bp[k] = (float)s;
+        });
+        return gb;
+    }
+
+    private static (double Mean, double Rstd) Moments(float* x, int d, long stride, float eps)
+    {
+        double sum = 0;
+        for (int k = 0; k < d; k++) sum += x[k * stride];
+        double mean = sum / d, sq = 0;
+        for (int k = 0; k < d; k++) { double c = x[k * stride] - mean; sq += c * c; }
+        return (mean, 1.0 / Math.Sqrt(sq / d + eps));
+    }
+
+    // ---------------------------------------------------------------- GRN
+
+    /// <summary>
+    /// Gradients of ConvNeXt-V2 GRN on channels-last x [B, H, W, D]: G_d = ‖x_{·,d}‖₂ over H·W, N_d = G_d/(mean_d G + 1e-6),
+    /// y = γ·(x·N) + β + x. With S_d = Σ_p g·γ·x (= ∂L/∂N_d) and m = mean G + 1e-6:
+    /// ∂L/∂G_k = S_k/m − Σ_d S_d·G_d/(D·m²); ∂x = g·(γN + 1) + ∂L/∂G·x/G (0 where G = 0, as torch's norm backward).
+    /// Returns (∂x, ∂γ, ∂β), each only when asked.
+    /// </summary>
+    public static (Tensor? X, Tensor? Gamma, Tensor? Beta) Grn(Tensor g, Tensor x, Tensor gamma, bool needX, bool needGamma, bool needBeta,
+        ReadOnlySpan<int> gammaShape, ReadOnlySpan<int> betaShape)
+    {
+        int b = x.Shape[0], d = x.Shape[^1];
+        long p = x.Numel / ((long)b * d);
+        using var xd = new Dense(x);
+        using var gd = new Dense(gamma);
+        float* xp = xd.Data, gp = g.Data, gam = gd.Data;
+        var n = new double[b * d];
+        var dG = new double[b * d];
+        var norm = new double[b * d];
+        Threads.For(b, bi =>
+        {
+            float* xb = xp + bi * p * d, gb = gp + bi * p * d;
+            var s = new double[d];
+            for (long q = 0; q < p; q++)
+                for (int k = 0; k < d; k++)
+                {
+                    double v = xb[q * d + k];
+                    norm[bi * d + k] += v * v;
+                    s[k] += gb[q * d + k] * v;
+                }
+            double mean = 0;
+            for (int k = 0; k < d; k++) { norm[bi * d + k] = Math.Sqrt(norm[bi * d + k]); mean += norm[bi * d + k]; }
+            double m = mean / d + 1e-6, cross = 0;
+            for (int k = 0; k < d; k++)
+            {
+                s[k] *= gam[k];
+                n[bi * d + k] = norm[bi * d + k] / m;
+                cross += s[k] * norm[bi * d + k];
+            }
+            for (int k = 0; k < d; k++) dG[bi * d + k] = s[k] / m - cross / (d * m * m);
+        });
+
+        Tensor? gx = null, gGamma = null, gBeta = null;
+        if (needX)
+        {
+            gx = Tensor.Empty(x.Shape);
+            float* gxp = gx.Data;
+            Blocks.For((long)b * p, 256, (s, e) =>
+            {
+                for (long r = s; r < e; r++)
+                {
+                    long bi = r / p;
+                    for (int k = 0; k < d; k++)
+                    {
+                        long i = r * d + k, j = bi * d + k;
+                        double viaNorm = norm[j] > 0 ? dG[j] * xp[i] / norm[j] : 0;
+                        gxp[i] = (float)(gp[i] * (gam[k] * n[j] + 1) + viaNorm);
+                    }
+                }
+            });
+        }
+        if (needGamma)
+        {
+            gGamma = Tensor.Empty(gammaShape);
+            float* o = gGamma.Data;
+            Threads.For(d, k =>
+            {
+                double s = 0;
+                for (int bi = 0; bi < b; bi++)
+                {
+                    double t = 0;
+                    for (long q = 0; q < p; q++) { long i = (bi * p + q) * d + k; t += gp[i] * (double)xp[i]; }
+                    s += t * n[bi * d + k];
+                }
+                o[k] = (float)s;
+            });
+        }
+        if (needBeta) gBeta = ColumnSum(g, (int)(b * p), d, betaShape);
+        return (gx, gGamma, gBeta);
+    }
+
+    // ---------------------------------------------------------------- BatchNorm2d (running statistics)
+
+    /// <summary>
+    /// Gradients of inference-mode BatchNorm2d on NCHW: y = (x − μ_c)·rstd_c·w_c + b_c with the running statistics
+    /// (constants, no gradient): ∂x = g·w·rstd, ∂w_c = Σ g·(x − μ_c)·rstd_c, ∂b_c = Σ g.
+    /// </summary>
+    public static (Tensor? X, Tensor? Weight, Tensor? Bias) BatchNormEval(Tensor g, Tensor? x, Tensor runningMean, Tensor runningVar,
+        Tensor? weight, float eps, bool needX, bool needWeight, bool needBias, ReadOnlySpan<int> weightShape, ReadOnlySpan<int> biasShape)
+    {
+        int n = g.Shape[0], c = g.Shape[1];
+        long hw = g.Numel / Math.Max(1, (long)n * c);
+        var mean = runningMean.ToArray();
+        var rstd = runningVar.ToArray().Select(v => 1.0 / Math.Sqrt(v + (double)eps)).ToArray();
+        var w = weight?.ToArray();
+        float* gp = g.Data;
+        Tensor? gx = null, gw = null, gb = null;
+        if (needX)
+        {
+            gx = Tensor.Empty(g.Shape);
+            float* gxp = gx.Data;
+            Threads.For(n * c, plane =>
+            {
+                int ch = plane % c;
+                float scale = (float)(rstd[ch] * (w?[ch] ?? 1.0));
+                for (long i = 0; i < hw; i++) gxp[plane * hw + i] = gp[plane * hw + i] * scale;
+            });
+        }
+        if (needWeight)
+        {
+            using var xd = new Dense(x!);
+            float* xp = xd.Data;
+            gw = Tensor.Empty(weightShape);
+            float* o = gw.Data;
+            Threads.For(c, ch =>
+            {
+                double s = 0;
+                for (int i = 0; i < n; i++)
+                    for (long j = 0; j < hw; j++)
+                    {
+                        long e = ((long)i * c + ch) * hw + j;
+                        s += gp[e] * (xp[e] - mean[ch]);
+                    }
+                o[ch] = (float)(s * rstd[ch]);
+            });
+        }
+        if (needBias) gb = ConvBackward.BiasGrad(g, biasShape);
+        return (gx, gw, gb);
+    }
+}

@@ -1,0 +1,39 @@
+using Wuerstchen.Models.Weights;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Models.Nn;
+
+/// <summary>
+/// Multi-head attention with separate biased projections, keys <c>to_q</c>, <c>to_k</c>, <c>to_v</c>,
+/// <c>to_out.0</c> (diffusers <c>Attention(query_dim=c, heads, dim_head=c/heads, bias=True)</c>): queries from
+/// one token sequence, keys and values from another, no mask, softmax scale d^-1/2.
+/// </summary>
+public sealed class Attention : Module
+{
+    private readonly Linear _toQ, _toK, _toV, _toOut;
+
+    public int Heads { get; }
+
+    public Attention(WeightSource ws, int c, int heads)
+    {
+        if (heads < 1 || c % heads != 0) throw new ArgumentException($"{ws}: {heads} heads do not divide {c} channels.");
+        Heads = heads;
+        _toQ = Own(new Linear(ws.Scope("to_q"), c, c));
+        _toK = Own(new Linear(ws.Scope("to_k"), c, c));
+        _toV = Own(new Linear(ws.Scope("to_v"), c, c));
+        _toOut = Own(new Linear(ws.Scope("to_out.0"), c, c));
+    }
+
+    /// <param name="query">tokens [B, Lq, c]</param>
+    /// <param name="context">tokens [B, Lk, c] that keys and values are projected from</param>
+    /// <returns>[B, Lq, c]</returns>
+    public Tensor Forward(Tensor query, Tensor context)
+    {
+        using var q = _toQ.Forward(query);
+        using var k = _toK.Forward(context);
+        using var v = _toV.Forward(context);
+        // Heads stay merged in the channel dim (head m owns channels [m·d, (m+1)·d)): no permutes or copies.
+        using var o = Ops.ScaledDotProductAttention(q, k, v, Heads);
+        return _toOut.Forward(o);
+    }
+}

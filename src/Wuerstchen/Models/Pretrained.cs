@@ -1,0 +1,24 @@
+using Wuerstchen.Models.Weights;
+
+namespace Wuerstchen.Models;
+
+/// <summary>Shared <c>FromPretrained</c> logic: open a component folder's weights, build the model, insist that every stored tensor was used.</summary>
+internal static class Pretrained
+{
+    public static TModel Load<TModel>(string folder, string? variant, string modelName, Func<WeightSource, TModel> build)
+        where TModel : IDisposable
+    {
+        using var ws = WeightSource.FromFolder(folder, variant);
+        var model = build(ws);
+        try
+        {
+            ws.EnsureAllUsed(modelName);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+}

@@ -1,0 +1,13 @@
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Pipelines;
+
+/// <summary>Stage B as the decoder pipeline uses it: <c>WuerstchenDiffNeXt.forward(x, r, effnet, clip)</c>, ε-prediction.</summary>
+public interface IDecoderModel : IDisposable
+{
+    /// <summary>Channels of the Stage B latent (4; diffusers hard-codes it, it equals config <c>c_in</c>).</summary>
+    int LatentChannels { get; }
+
+    /// <summary>x [B, 4, H, W], r [B], effnet [B, 16, h, w] (Stage C image embeddings), clip [B, 77, clip_embd] → ε̂ [B, 4, H, W].</summary>
+    Tensor Forward(Tensor x, Tensor r, Tensor effnet, Tensor clip);
+}

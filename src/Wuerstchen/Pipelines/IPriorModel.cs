@@ -1,0 +1,13 @@
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Pipelines;
+
+/// <summary>Stage C as the prior pipeline uses it: <c>WuerstchenPrior.forward(x, r, c)</c>, ε-prediction.</summary>
+public interface IPriorModel : IDisposable
+{
+    /// <summary>Channels of the Stage C latent (config <c>c_in</c>, 16 for the released model).</summary>
+    int LatentChannels { get; }
+
+    /// <summary>x [B, c_in, h, w], r [B] (the timestep ratio in [0, 1]), c [B, 77, c_cond] → ε̂ [B, c_in, h, w].</summary>
+    Tensor Forward(Tensor x, Tensor r, Tensor c);
+}

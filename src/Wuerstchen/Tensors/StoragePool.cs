@@ -1,0 +1,90 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Wuerstchen.Tensors;
+
+/// <summary>
+/// Reuses large freed tensor blocks. A denoising step allocates the same activation sizes every step; fresh
+/// multi-megabyte allocations come from the OS as untouched pages whose first-touch faults cost more than
+/// the op itself (a GELU over 84 MB: 268 ms with a fresh output, 88 ms into a reused one). Blocks are grouped
+/// in size classes (four per power of two, so at most 25% slack) and kept up to <see cref="CapacityBytes"/>.
+/// </summary>
+public static unsafe class StoragePool
+{
+    /// <summary>Blocks smaller than this go straight to the allocator (malloc serves them well).</summary>
+    public const long MinPooledBytes = 256 * 1024;
+
+    private static readonly Lock _lock = new();
+    private static readonly Dictionary<long, Stack<nint>> _free = [];
+    private static long _cachedBytes;
+
+    /// <summary>Most bytes kept in free blocks (default 2 GiB); lower it for memory-lean runs, 0 disables pooling.</summary>
+    public static long CapacityBytes { get; set; } = 2L << 30;
+
+    /// <summary>Bytes currently held in free blocks.</summary>
+    public static long CachedBytes { get { lock (_lock) return _cachedBytes; } }
+
+    /// <summary>The block size actually allocated for a request (its size class).</summary>
+    public static long SizeClass(long bytes)
+    {
+        if (bytes < MinPooledBytes) return bytes;
+        int log = 63 - BitOperations.LeadingZeroCount((ulong)bytes);      // 2^log <= bytes
+        long quarter = 1L << (log - 2);
+        return (bytes + quarter - 1) / quarter * quarter;
+    }
+
+    internal static float* Rent(long bytes, out long blockBytes)
+    {
+        blockBytes = SizeClass(bytes);
+        if (blockBytes >= MinPooledBytes)
+        {
+            lock (_lock)
+            {
+                if (_free.TryGetValue(blockBytes, out var stack) && stack.Count > 0)
+                {
+                    _cachedBytes -= blockBytes;
+                    return (float*)stack.Pop();
+                }
+            }
+        }
+        var p = (float*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
+        if (p == null)
+        {
+            Trim();                                                        // give cached blocks back, then retry once
+            p = (float*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
+            if (p == null) throw new OutOfMemoryException($"Cannot allocate {blockBytes} bytes for a tensor.");
+        }
+        return p;
+    }
+
+    internal static void Return(float* p, long blockBytes)
+    {
+        if (blockBytes >= MinPooledBytes)
+        {
+            lock (_lock)
+            {
+                if (_cachedBytes + blockBytes <= CapacityBytes)
+                {
+                    if (!_free.TryGetValue(blockBytes, out var stack)) _free[blockBytes] = stack = new Stack<nint>();
+                    stack.Push((nint)p);
+                    _cachedBytes += blockBytes;
+                    return;
+                }
+            }
+        }
+        NativeMemory.AlignedFree(p);
+    }
+
+    /// <summary>Frees every cached block (e.g. between pipeline stages, whose activation sizes differ).</summary>
+    public static void Trim()
+    {
+        List<nint> blocks = [];
+        lock (_lock)
+        {
+            foreach (var stack in _free.Values) { blocks.AddRange(stack); stack.Clear(); }
+            _free.Clear();
+            _cachedBytes = 0;
+        }
+        foreach (var p in blocks) NativeMemory.AlignedFree((void*)p);
+    }
+}

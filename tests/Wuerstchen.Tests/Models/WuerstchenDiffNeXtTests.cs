@@ -1,0 +1,48 @@
+using Wuerstchen.Models;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Tests.Models;
+
+public class WuerstchenDiffNeXtTests
+{
+    // vectors/README.md: decoder forward with double r_embed 2e-4 / 1e-4; effnet interpolation 1e-5 / 1e-5.
+    private static ReferenceVectors Vectors()
+    {
+        var v = new ReferenceVectors("decoder.safetensors", 2e-4, 1e-4).Tolerance("r_embed", 1e-6, 1e-6);
+        for (int i = 0; i < 4; i++) v.Tolerance($"effnet_interp.level{i}", 1e-5, 1e-5);
+        return v;
+    }
+
+    [Fact]
+    public void Forward_MatchesReferenceOutputAndEveryIntermediate()
+    {
+        using var v = Vectors();
+        using var decoder = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder);
+        using var x = v.Read("x");
+        using var r = v.Read("r");
+        using var effnet = v.Read("effnet");
+        using var clip = v.Read("clip");
+        using var output = decoder.Forward(x, r, effnet, clip, v.Trace);
+        v.AssertClose("output", output);
+        // Level 0 has no effnet injection in this config, so its resize is never computed.
+        v.AssertCompared([
+            "r_embed", "clip_mapped", "embedding_out", "up_out", "out_a", "out_b",
+            .. Enumerable.Range(0, 4).Select(i => $"down_level{i}.out"),
+            .. Enumerable.Range(1, 3).Select(i => $"effnet_interp.level{i}"),
+            .. Enumerable.Range(1, 3).Select(i => $"effnet_mapped.down_level{i}"),
+            .. Enumerable.Range(1, 3).Select(i => $"effnet_mapped.up_level{i}")]);
+    }
+
+    [Fact]
+    public void Forward_RejectsLatentSizesTheUNetCannotRoundTrip()
+    {
+        using var decoder = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder);
+        Assert.Equal(16, decoder.SizeMultiple);   // patch 2 × three downsamplings
+        using var x = Tensor.Zeros(1, 4, 24, 64);
+        using var r = Tensor.Zeros(1);
+        using var effnet = Tensor.Zeros(1, 8, 3, 6);
+        using var clip = Tensor.Zeros(1, 77, 20);
+        var e = Assert.Throws<ArgumentException>(() => decoder.Forward(x, r, effnet, clip));
+        Assert.Contains("multiples of 16", e.Message);
+    }
+}
