@@ -16,10 +16,10 @@ public sealed class PointwiseConv : Module
     {
         var weight = LoadWeight(ws, "weight", outChannels, inChannels, 1, 1);
         // A view of the stored weight; only placeholder (meta) weights are copied here.
-        _matrix = Own(weight.Reshape(outChannels, inChannels));
+        _matrix = weight;
         _bias = bias ? LoadWeight(ws, "bias", outChannels) : null;
     }
 
     /// <param name="x">[…, in] (e.g. NHWC)</param>
-    public Tensor Forward(Tensor x) => Ops.Linear(x, _matrix, _bias);
+    public Tensor Forward(Tensor x) => Ops.Linear(x, _matrix.Reshape(_matrix.Size(0), _matrix.Size(1)), _bias);
 }

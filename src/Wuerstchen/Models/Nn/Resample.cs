@@ -16,8 +16,7 @@ public sealed class Downsample2x : Module
     /// <param name="ws">scope of the Sequential (keys <c>1.weight</c>, <c>1.bias</c>)</param>
     public Downsample2x(WeightSource ws, int inChannels, int outChannels)
     {
-        var weight = LoadWeight(ws, "1.weight", outChannels, inChannels, 2, 2);
-        _matrix = Own(weight.Reshape(outChannels, 4 * inChannels));
+        _matrix = LoadWeight(ws, "1.weight", outChannels, inChannels, 2, 2);
         _bias = LoadWeight(ws, "1.bias", outChannels);
     }
 
@@ -29,7 +28,7 @@ public sealed class Downsample2x : Module
         using var normed = WuerstchenNorm.ChannelsLast(x);
         // patches[b, y, x, c·4 + i·2 + j] = normed[b, 2y + i, 2x + j, c]
         using var patches = normed.Reshape(b, h, 2, w, 2, c).Permute(0, 1, 3, 5, 2, 4).Reshape(b, h, w, 4 * c);
-        return Ops.Linear(patches, _matrix, _bias);
+        return Ops.Linear(patches, _matrix.Reshape(_matrix.Size(0), -1), _bias);
     }
 }
 
@@ -47,8 +46,7 @@ public sealed class Upsample2x : Module
     public Upsample2x(WeightSource ws, int inChannels, int outChannels)
     {
         _outChannels = outChannels;
-        var weight = LoadWeight(ws, "1.weight", inChannels, outChannels, 2, 2);
-        _matrix = Own(weight.Reshape(inChannels, 4 * outChannels));
+        _matrix = LoadWeight(ws, "1.weight", inChannels, outChannels, 2, 2);
         _bias = LoadWeight(ws, "1.bias", outChannels);
     }
 
@@ -58,11 +56,8 @@ public sealed class Upsample2x : Module
     {
         int b = x.Size(0), h = x.Size(1), w = x.Size(2), c = x.Size(3), o = _outChannels;
         using var normed = WuerstchenNorm.ChannelsLast(x);
-        using var patches = Ops.MatMul(normed.Reshape(b * h * w, c), _matrix);          // [(b, y, x), (o, i, j)]
-        var y = Tensor.Empty(b, 2 * h, 2 * w, o);
-        // Depth-to-space: y viewed as [b, y, i, x, j, o] takes patches viewed the same way.
-        y.Reshape(b, h, 2, w, 2, o).CopyFrom(patches.Reshape(b, h, w, o, 2, 2).Permute(0, 1, 4, 2, 5, 3));
-        Ops.AddInPlace(y, _bias);
-        return y;
+        using var patches = Ops.MatMul(normed.Reshape(b * h * w, c), _matrix.Reshape(c, 4 * o));          // [(b, y, x), (o, i, j)]
+        using var y = patches.Reshape(b, h, w, o, 2, 2).Permute(0, 1, 4, 2, 5, 3).Reshape(b, 2 * h, 2 * w, o);
+        return Ops.Add(y, _bias);
     }
 }
