@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Wuerstchen.Kernels;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Benchmarks;
+
+/// <summary>
+/// `-- kernels`: the non-GEMM kernels on the shapes of the real models (1024² image): depthwise 3×3 (Stage C,
+/// NCHW and channels-last), Stage B's 4096-token attention, layer norm, GELU, GRN. Best of N rounds, with
+/// GFLOP/s where the op is arithmetic-bound and GB/s (bytes read + written) where it is memory-bound.
+/// </summary>
+public static class QuickKernels
+{
+    public static void Run(string[] args)
+    {
+        int rounds = 5;
+        for (int i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--threads") Threads.Count = int.Parse(args[i + 1]);
+            else if (args[i] == "--rounds") rounds = int.Parse(args[i + 1]);
+        Console.WriteLine($"threads {Threads.Count}, best of {rounds} rounds");
+        var rng = new System.Random(1);
+
+        using (var x = Fill(rng, 2, 1536, 24, 24))
+        using (var w = Fill(rng, 1536, 1, 3, 3))
+        using (var b = Fill(rng, 1536))
+        {
+            double flops = 2.0 * 2 * 1536 * 24 * 24 * 9;
+            Report("depthwise 3×3 NCHW [2,1536,24,24]", rounds, () => Ops.Conv2d(x, w, b, padding: (1, 1), groups: 1536), flops, 0);
+            using var xl = Ops.ToChannelsLast(x);
+            Report("depthwise 3×3 NHWC [2,24,24,1536]", rounds, () => Ops.DepthwiseConv2dChannelsLast(xl, w, b, 1, PadMode.Zeros), flops, 0);
+        }
+
+        using (var q = Fill(rng, 1, 4096, 640))
+        using (var kv = Fill(rng, 1, 4096 + 77, 640))
+        {
+            // Stage B level 1 at 1024²: 64² = 4096 query tokens, keys/values = 4096 image + 77 text tokens, 10 heads × 64.
+            double flops = 2.0 * 2 * 10 * 4096.0 * (4096 + 77) * 64;
+            Report("attention 4096×4173, 10 heads × 64", rounds, () => Ops.ScaledDotProductAttention(q, kv, kv, heads: 10), flops, 0);
+        }
+
+        using (var h = Fill(rng, 4096, 1280))
+        {
+            double bytes = 2.0 * 4 * h.Numel;
+            Report("layer norm [4096,1280]", rounds, () => Ops.LayerNorm(h, null, null, 1e-6f), 0, bytes);
+        }
+        using (var g = Fill(rng, 4096, 5120))
+        {
+            double bytes = 2.0 * 4 * g.Numel;
+            Report("GELU (erf) [4096,5120]", rounds, () => Ops.Gelu(g), 0, bytes);
+            using var gamma = Fill(rng, 1, 1, 1, 5120);
+            using var beta = Fill(rng, 1, 1, 1, 5120);
+            using var grnIn = g.Reshape(1, 64, 64, 5120);
+            Report("GRN [1,64,64,5120]", rounds, () => Ops.GlobalResponseNorm(grnIn, gamma, beta), 0, 3.0 * 4 * g.Numel);
+        }
+    }
+
+    private static Tensor Fill(System.Random rng, params int[] shape)
+    {
+        var t = Tensor.Empty(shape);
+        var s = t.AsSpan();
+        for (int i = 0; i < s.Length; i++) s[i] = (float)(rng.NextDouble() * 2 - 1);
+        return t;
+    }
+
+    private static void Report(string name, int rounds, Func<Tensor> op, double flops, double bytes)
+    {
+        op().Dispose();                                                          // warm-up (JIT, pool)
+        double best = double.MaxValue;
+        for (int r = 0; r < rounds; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            op().Dispose();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        string rate = flops > 0 ? $"{flops / best / 1e9,8:F1} GFLOP/s" : $"{bytes / best / 1e9,8:F1} GB/s";
+        Console.WriteLine($"{name,-40} {best * 1e3,9:F2} ms {rate}");
+    }
+}
