@@ -24,6 +24,7 @@ public static class CliApp
             GenerateCommand.Create(context),
             TokenizeCommand.Create(context),
             InfoCommand.Create(context),
+            BenchCommand.Create(context),
         };
 
     /// <summary>Runs the tool: 0 success, 1 failure while running, 2 bad arguments, 130 cancelled.</summary>
