@@ -46,13 +46,55 @@ def ensure_torch():
     except ImportError:
         pass
     system_python = "/usr/bin/python3"
-    has_torch = [system_python, "-c", "import torch"]
-    if subprocess.run(has_torch, capture_output=True).returncode != 0:
+    if subprocess.run([system_python, "-c", "import torch"], capture_output=True).returncode != 0:
         print("torch not found: installing Debian's python3-torch", file=sys.stderr)
         subprocess.run(["apt-get", "update"], check=True)
         subprocess.run(["apt-get", "install", "-y", "python3-torch"], check=True)
     if os.path.realpath(sys.executable) != os.path.realpath(system_python):
         os.execv(system_python, [system_python] + sys.argv)
+
+
+OPENBLAS_PACKAGE = "libopenblas0-pthread"
+OPENBLAS_SUBDIR = "usr/lib/x86_64-linux-gnu/openblas-pthread"
+
+
+def openblas_dir():
+    """
+    A folder holding OpenBLAS's libblas.so.3. Debian's torch is built against the generic BLAS interface and the
+    default provider is the reference (netlib) BLAS, about 1 GFLOP/s: torch's float32 Linear and bmm would be timed on
+    that. OpenBLAS is Debian's usual provider; when it is not installed system-wide, its package is unpacked into a
+    private cache (apt-get download + dpkg -x) so that only this script's processes use it and the machine's BLAS
+    alternative is left alone.
+    """
+    system = "/" + OPENBLAS_SUBDIR
+    if os.path.exists(os.path.join(system, "libblas.so.3")):
+        return system
+    cache = os.path.join(os.path.expanduser("~"), ".cache", "wuerstchen-bench", "openblas")
+    private = os.path.join(cache, "root", OPENBLAS_SUBDIR)
+    if not os.path.exists(os.path.join(private, "libblas.so.3")):
+        os.makedirs(cache, exist_ok=True)
+        print(f"unpacking Debian's {OPENBLAS_PACKAGE} into {cache} (torch's float32 GEMM would otherwise be reference BLAS)", file=sys.stderr)
+        subprocess.run(["apt-get", "download", OPENBLAS_PACKAGE], cwd=cache, check=True, capture_output=True)
+        deb = next(f for f in os.listdir(cache) if f.startswith(OPENBLAS_PACKAGE) and f.endswith(".deb"))
+        subprocess.run(["dpkg", "-x", os.path.join(cache, deb), os.path.join(cache, "root")], check=True)
+    return private
+
+
+def blas_environment(blas, threads):
+    """The environment for the timing processes: OpenBLAS first on the library path unless --blas system."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    if blas == "openblas":
+        env["LD_LIBRARY_PATH"] = openblas_dir() + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    return env
+
+
+def loaded_blas():
+    """Which BLAS this process actually mapped (the float32 GEMM of torch's Linear, matmul and bmm)."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "libblas.so" in line or "libopenblas" in line}
+    if any("openblas" in p for p in paths):
+        return "openblas"
+    return "reference" if paths else "unknown"
 
 
 # ---------------------------------------------------------------------------------------------------- FLOP counts
@@ -656,7 +698,7 @@ def run_one(args):
     median = statistics.median(times)
     line = dict(stage=args.stage, median_s=round(median, 4), min_s=round(min(times), 4), gflops=round(flops / median / 1e9, 2),
                 peak_rss_mb=round(peak_rss_mb(), 1), engine=f"torch {torch.__version__}", weights=args.dtype, compute=args.dtype,
-                random_weights=True, threads=torch.get_num_threads(), width=args.width, height=args.height, batch=args.batch,
+                random_weights=True, blas=loaded_blas(), threads=torch.get_num_threads(), width=args.width, height=args.height, batch=args.batch,
                 reps=reps, warmup=warmup, gflop=round(flops / 1e9, 3), build_s=round(build_s, 3), times_s=[round(t, 4) for t in times])
     if parts:
         line["parts_s"] = {k: round(v, 3) for k, v in parts.items()}
@@ -678,6 +720,8 @@ def main():
     parser.add_argument("--dtype", default="f32,bf16", help="comma-separated: f32, bf16 (weights and arithmetic)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="one JSON object per line, as `wuerstchen bench --json`")
+    parser.add_argument("--blas", choices=["openblas", "system"], default="openblas",
+                        help="float32 GEMM provider: OpenBLAS (default; unpacked privately if not installed) or the system's libblas.so.3")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -690,6 +734,7 @@ def main():
         if bad:
             parser.error(f"{name}: unknown {', '.join(bad)}; expected {', '.join(allowed)}")
     ensure_torch()
+    env = blas_environment(args.blas, args.threads)
     failed = False
     for stage in stages:
         for dtype in dtypes:
@@ -699,7 +744,7 @@ def main():
             child += ["--reps", str(args.reps)] if args.reps is not None else []
             child += ["--warmup", str(args.warmup)] if args.warmup is not None else []
             child += ["--json"] if args.json else []
-            failed |= subprocess.run(child).returncode != 0
+            failed |= subprocess.run(child, env=env).returncode != 0
     sys.exit(1 if failed else 0)
 
 
