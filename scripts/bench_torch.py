@@ -664,6 +664,19 @@ def pipeline_workload(args, m, torch, dtype, h_c, w_c, h_b, w_b):
     return description, flops, 0.0, run, parts
 
 
+def profile_shares(torch, run, top=8):
+    """Share of self CPU time per aten op over one run (the rest summed as "other")."""
+    from torch.profiler import profile, ProfilerActivity
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run()
+    events = [(e.key, e.self_cpu_time_total) for e in prof.key_averages()]
+    total = sum(t for _, t in events) or 1
+    events.sort(key=lambda e: -e[1])
+    shares = {k: round(t / total, 3) for k, t in events[:top]}
+    shares["other"] = round(1 - sum(shares.values()), 3)
+    return shares
+
+
 def peak_rss_mb():
     with open("/proc/self/status") as status:
         for line in status:
@@ -695,6 +708,7 @@ def run_one(args):
             building = run()
             times.append(time.perf_counter() - start - building)
             print(f"  run {i + 1}/{reps}: {times[-1]:.3f} s", file=sys.stderr)
+        op_share = profile_shares(torch, run) if args.profile else None
     median = statistics.median(times)
     line = dict(stage=args.stage, median_s=round(median, 4), min_s=round(min(times), 4), gflops=round(flops / median / 1e9, 2),
                 peak_rss_mb=round(peak_rss_mb(), 1), engine=f"torch {torch.__version__}", weights=args.dtype, compute=args.dtype,
@@ -702,6 +716,8 @@ def run_one(args):
                 reps=reps, warmup=warmup, gflop=round(flops / 1e9, 3), build_s=round(build_s, 3), times_s=[round(t, 4) for t in times])
     if parts:
         line["parts_s"] = {k: round(v, 3) for k, v in parts.items()}
+    if op_share:
+        line["op_share"] = op_share
     if args.json:
         print(json.dumps(line), flush=True)
     else:
@@ -722,6 +738,8 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per line, as `wuerstchen bench --json`")
     parser.add_argument("--blas", choices=["openblas", "system"], default="openblas",
                         help="float32 GEMM provider: OpenBLAS (default; unpacked privately if not installed) or the system's libblas.so.3")
+    parser.add_argument("--profile", action="store_true",
+                        help="add op_share: each aten op's share of self CPU time in one extra run (torch.profiler)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -744,6 +762,7 @@ def main():
             child += ["--reps", str(args.reps)] if args.reps is not None else []
             child += ["--warmup", str(args.warmup)] if args.warmup is not None else []
             child += ["--json"] if args.json else []
+            child += ["--profile"] if args.profile else []
             failed |= subprocess.run(child, env=env).returncode != 0
     sys.exit(1 if failed else 0)
 
