@@ -28,7 +28,7 @@ public static class BenchCommand
         var log = context.Error;
         var c = CultureInfo.InvariantCulture;
         log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: building ({(settings.RandomWeights ? "random weights" : "loading weights")}, {Threads.Count} threads)…"));
-        using var workload = BenchWorkload.Create(settings);
+        using var workload = BenchWorkload.Create(settings, log.WriteLine);
         log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: {workload.Description}; built in {workload.BuildSeconds:F1} s; {workload.Flops / 1e9:F1} GFLOP per run"));
 
         for (int i = 0; i < settings.Warmup; i++)

@@ -37,8 +37,8 @@ public sealed class BenchWorkload : IDisposable
     /// <summary>FLOPs of one <see cref="Run"/> (<see cref="BenchFlops"/>).</summary>
     public long Flops { get; }
 
-    /// <summary>Seconds spent building the model before the first run.</summary>
-    public double BuildSeconds { get; }
+    /// <summary>Seconds spent building the model before the first run (pipeline: building its models inside the last run).</summary>
+    public double BuildSeconds { get; private set; }
 
     /// <summary>Seconds per pipeline part in the last run (pipeline only).</summary>
     public Dictionary<string, double>? Parts { get; private set; }
@@ -51,7 +51,8 @@ public sealed class BenchWorkload : IDisposable
         foreach (var d in _owned) d.Dispose();
     }
 
-    public static BenchWorkload Create(BenchSettings s)
+    /// <summary>Builds the stage of <paramref name="s"/>; <paramref name="log"/> hears about the pipeline's parts as they finish.</summary>
+    public static BenchWorkload Create(BenchSettings s, Action<string>? log = null)
     {
         var clock = Stopwatch.StartNew();
         var priorConfig = s.NeedsPrior ? LoadConfig(s.PriorFolder, PriorPipelineConfig.WarpAi, PriorPipelineConfig.FromFolder, "--prior") : null;
@@ -116,7 +117,7 @@ public sealed class BenchWorkload : IDisposable
                     () => Forward(() => model.Forward(ids, mask, b)), model);
             }
             default:
-                return Pipeline(s, priorConfig!, decoderConfig!, hC, wC, hB, wB);
+                return Pipeline(s, priorConfig!, decoderConfig!, hC, wC, hB, wB, log);
         }
     }
 
@@ -124,7 +125,8 @@ public sealed class BenchWorkload : IDisposable
     /// A whole image as <c>generate</c> makes it (Stage C on the 29-step DEFAULT_STAGE_C_TIMESTEPS at guidance 4,
     /// Stage B 12 steps without guidance, Stage A), models built when their stage starts and dropped after it.
     /// </summary>
-    private static BenchWorkload Pipeline(BenchSettings s, PriorPipelineConfig priorConfig, DecoderPipelineConfig decoderConfig, int hC, int wC, int hB, int wB)
+    private static BenchWorkload Pipeline(BenchSettings s, PriorPipelineConfig priorConfig, DecoderPipelineConfig decoderConfig,
+        int hC, int wC, int hB, int wB, Action<string>? log)
     {
         int n = s.Batch;
         double building = 0;
@@ -163,16 +165,17 @@ public sealed class BenchWorkload : IDisposable
             flops, 0, () =>
             {
                 building = 0;
-                var parts = new PartClock(() => building);
+                var parts = new PartClock(() => building, log);
                 using var result = pipeline.Run(request, new TorchGenerator(Seed), new PipelineCallbacks { Progress = parts.Report });
                 workload!.Parts = parts.Seconds;
+                workload.BuildSeconds = building;
                 return building;
             }, pipeline);
         return workload;
     }
 
     /// <summary>Splits a pipeline run into its parts from the progress reports, leaving out model building.</summary>
-    private sealed class PartClock(Func<double> building)
+    private sealed class PartClock(Func<double> building, Action<string>? log)
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private double _last, _lastBuilding;
@@ -194,6 +197,8 @@ public sealed class BenchWorkload : IDisposable
                 _ => "vq-decode",
             };
             Seconds[part] = Seconds.GetValueOrDefault(part) + spent;
+            if (p.Step == p.Total && p.Step > 0)
+                log?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  {part}: {p.Total} step(s) in {Seconds[part]:F1} s"));
         }
     }
 
