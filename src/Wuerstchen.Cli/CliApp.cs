@@ -26,6 +26,7 @@ public static class CliApp
             InfoCommand.Create(context),
             MakeDatasetCommand.Create(context),
             EvaluateAdherenceCommand.Create(context),
+            BenchCommand.Create(context),
         };
 
     /// <summary>Runs the tool: 0 success, 1 failure while running, 2 bad arguments, 130 cancelled.</summary>

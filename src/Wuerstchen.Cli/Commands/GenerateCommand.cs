@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
 using Wuerstchen.Kernels;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Rng;
+using Wuerstchen.Text;
 
 namespace Wuerstchen.Cli.Commands;
 
@@ -26,10 +28,7 @@ public static class GenerateCommand
     private static int Run(CliContext context, GenerateSettings settings)
     {
         if (settings.Threads is int threads) Threads.Count = threads;
-        var load = new PipelineLoadOptions { Variant = settings.Variant };
-        using var pipeline = new WuerstchenCombinedPipeline(
-            LoadFolder("--prior", () => WuerstchenPriorPipeline.FromPretrained(settings.PriorFolder, load)),
-            LoadFolder("--decoder", () => WuerstchenDecoderPipeline.FromPretrained(settings.DecoderFolder, load)));
+        using var pipeline = settings.RandomWeights ? WithRandomWeights(context, settings) : FromFolders(settings);
         try { pipeline.SizeRules.CheckDecodable(settings.Height, settings.Width); }
         catch (ArgumentException e) { throw new CliUsageException($"--{e.ParamName}", CliMessages.WithoutParameterName(e)); }
 
@@ -59,6 +58,44 @@ public static class GenerateCommand
         {
             throw new CliUsageException("--prior-latents", CliMessages.WithoutParameterName(e));
         }
+    }
+
+    private static WuerstchenCombinedPipeline FromFolders(GenerateSettings settings)
+    {
+        var load = new PipelineLoadOptions { Variant = settings.Variant };
+        var prior = LoadFolder("--prior", () => WuerstchenPriorPipeline.FromPretrained(settings.PriorFolder!, load));
+        try { return new WuerstchenCombinedPipeline(prior, LoadFolder("--decoder", () => WuerstchenDecoderPipeline.FromPretrained(settings.DecoderFolder!, load))); }
+        catch { prior.Dispose(); throw; }
+    }
+
+    /// <summary>
+    /// <c>--random-weights</c>: the architectures of the given folders' configs (else the compiled-in warp-ai ones) with
+    /// deterministic random weights; a smoke test and benchmark of the whole generation without any weight file.
+    /// </summary>
+    private static WuerstchenCombinedPipeline WithRandomWeights(CliContext context, GenerateSettings settings)
+    {
+        var priorConfig = settings.PriorFolder == null ? PriorPipelineConfig.WarpAi : LoadFolder("--prior", () => PriorPipelineConfig.FromFolder(settings.PriorFolder));
+        var decoderConfig = settings.DecoderFolder == null ? DecoderPipelineConfig.WarpAi : LoadFolder("--decoder", () => DecoderPipelineConfig.FromFolder(settings.DecoderFolder));
+        var priorTokenizer = LoadTokenizer(settings.TokenizerFolder ?? settings.PriorFolder!, settings.TokenizerFolder != null ? "--tokenizer" : "--prior");
+        var decoderTokenizer = LoadTokenizer(settings.TokenizerFolder ?? settings.DecoderFolder!, settings.TokenizerFolder != null ? "--tokenizer" : "--decoder");
+        context.Error.WriteLine("random weights: the models have the real architecture but no training; the image will be noise.");
+        var options = new RandomWeightOptions
+        {
+            Built = (name, elapsed) => context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: random weights built in {elapsed.TotalSeconds:F1} s")),
+        };
+        var prior = RandomWeightPipelines.Prior(priorConfig, model => new ClipPromptEncoder(priorTokenizer, model), options);
+        return new WuerstchenCombinedPipeline(prior, RandomWeightPipelines.Decoder(decoderConfig, model => new ClipPromptEncoder(decoderTokenizer, model), options));
+    }
+
+    /// <summary>A CLIP tokenizer from a tokenizer folder, or from the <c>tokenizer</c> component of a pipeline folder.</summary>
+    private static ClipTokenizer LoadTokenizer(string folder, string option)
+    {
+        if (!Directory.Exists(folder)) throw new CliUsageException(option, $"folder '{folder}' does not exist.");
+        if (File.Exists(Path.Combine(folder, ModelFolder.IndexFileName)))
+            folder = LoadFolder(option, () => ModelFolder.Open(folder).ComponentPath("tokenizer"));
+        if (!File.Exists(Path.Combine(folder, ClipTokenizer.VocabFile)))
+            throw new CliUsageException(option, $"'{folder}' is neither a tokenizer folder (no {ClipTokenizer.VocabFile}) nor a pipeline folder.");
+        return ClipTokenizer.FromDirectory(folder);
     }
 
     /// <summary>Opens a model folder, reporting a wrong or broken folder as a problem with <paramref name="argument"/>.</summary>

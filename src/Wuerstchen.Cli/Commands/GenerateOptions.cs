@@ -7,14 +7,23 @@ public sealed class GenerateOptions
 {
     public Option<string> Prior { get; } = new("--prior")
     {
-        Description = "Prior pipeline folder (WuerstchenPriorPipeline, e.g. warp-ai/wuerstchen-prior).",
-        Required = true,
+        Description = "Prior pipeline folder (WuerstchenPriorPipeline, e.g. warp-ai/wuerstchen-prior); required unless --random-weights.",
     };
 
     public Option<string> Decoder { get; } = new("--decoder")
     {
-        Description = "Decoder pipeline folder (WuerstchenDecoderPipeline, e.g. warp-ai/wuerstchen).",
-        Required = true,
+        Description = "Decoder pipeline folder (WuerstchenDecoderPipeline, e.g. warp-ai/wuerstchen); required unless --random-weights.",
+    };
+
+    public Option<bool> RandomWeights { get; } = new("--random-weights")
+    {
+        Description = "Benchmarking / smoke test: build the models with random weights (the images are noise). Configs and tokenizer " +
+            "come from --prior/--decoder when given, else the compiled-in warp-ai configs and --tokenizer.",
+    };
+
+    public Option<string> Tokenizer { get; } = new("--tokenizer")
+    {
+        Description = "With --random-weights and no model folders: a CLIP tokenizer folder (vocab.json, merges.txt) or a pipeline folder.",
     };
 
     public Option<string> Prompt { get; } = new("--prompt") { Description = "What to draw.", Required = true };
@@ -82,7 +91,7 @@ public sealed class GenerateOptions
 
     public IEnumerable<Option> All =>
     [
-        Prior, Decoder, Prompt, NegativePrompt, Width, Height, PriorSteps, PriorTimesteps, PriorGuidance,
+        Prior, Decoder, RandomWeights, Tokenizer, Prompt, NegativePrompt, Width, Height, PriorSteps, PriorTimesteps, PriorGuidance,
         DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Variant, Threads, Output, SaveTensors,
     ];
 

@@ -10,8 +10,12 @@ namespace Wuerstchen.Cli.Commands;
 /// <summary>The validated arguments of one <c>generate</c> run; every check names the offending option.</summary>
 public sealed record GenerateSettings
 {
-    public required string PriorFolder { get; init; }
-    public required string DecoderFolder { get; init; }
+    /// <summary>Prior pipeline folder; null only with <see cref="RandomWeights"/> (then the compiled-in warp-ai configs).</summary>
+    public string? PriorFolder { get; init; }
+    public string? DecoderFolder { get; init; }
+    public bool RandomWeights { get; init; }
+    /// <summary>Tokenizer or pipeline folder, for <see cref="RandomWeights"/> without model folders.</summary>
+    public string? TokenizerFolder { get; init; }
     public required string Prompt { get; init; }
     public string? NegativePrompt { get; init; }
     public int Width { get; init; } = GenerateCommand.DefaultSize;
@@ -46,10 +50,26 @@ public sealed record GenerateSettings
         if (saveTensors != null && !saveTensors.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new CliUsageException("--save-tensors", $"'{saveTensors}' must be a .safetensors file.");
 
+        bool randomWeights = parse.GetValue(o.RandomWeights);
+        string? priorFolder = parse.GetValue(o.Prior), decoderFolder = parse.GetValue(o.Decoder), tokenizer = parse.GetValue(o.Tokenizer);
+        if (!randomWeights)
+        {
+            if (priorFolder == null) throw new CliUsageException("--prior", "the prior pipeline folder is required (or --random-weights for a smoke test).");
+            if (decoderFolder == null) throw new CliUsageException("--decoder", "the decoder pipeline folder is required (or --random-weights for a smoke test).");
+            if (tokenizer != null) throw new CliUsageException("--tokenizer", "only used with --random-weights; the pipelines bring their own tokenizers.");
+        }
+        else if (tokenizer == null && (priorFolder == null || decoderFolder == null))
+        {
+            // The CLIP vocabulary (vocab.json, merges.txt) is not compiled in; see docs/BENCHMARKS.md.
+            throw new CliUsageException("--tokenizer", "--random-weights without --prior and --decoder needs a CLIP tokenizer folder (vocab.json, merges.txt) or a pipeline folder.");
+        }
+
         return new GenerateSettings
         {
-            PriorFolder = parse.GetValue(o.Prior)!,
-            DecoderFolder = parse.GetValue(o.Decoder)!,
+            PriorFolder = priorFolder,
+            DecoderFolder = decoderFolder,
+            RandomWeights = randomWeights,
+            TokenizerFolder = tokenizer,
             Prompt = parse.GetValue(o.Prompt)!,
             NegativePrompt = parse.GetValue(o.NegativePrompt),
             Width = Positive(parse.GetValue(o.Width), "--width"),

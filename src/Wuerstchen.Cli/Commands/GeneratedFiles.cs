@@ -60,6 +60,9 @@ public static class GeneratedFiles
         if (folder != null) Directory.CreateDirectory(folder);
     }
 
+    private static string? FolderName(string? folder) =>
+        folder == null ? null : Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar));
+
     /// <summary>Everything needed to regenerate the image, as JSON with the diffusers argument names.</summary>
     public static string ParametersJson(GenerateSettings s, int? imageIndex)
     {
@@ -80,8 +83,9 @@ public static class GeneratedFiles
             ["seed"] = s.Seed,
             ["variant"] = s.Variant,
             ["prior_latents"] = s.PriorLatents == null ? null : Path.GetFileName(s.PriorLatents),
-            ["prior"] = Path.GetFileName(Path.GetFullPath(s.PriorFolder).TrimEnd(Path.DirectorySeparatorChar)),
-            ["decoder"] = Path.GetFileName(Path.GetFullPath(s.DecoderFolder).TrimEnd(Path.DirectorySeparatorChar)),
+            ["prior"] = FolderName(s.PriorFolder),
+            ["decoder"] = FolderName(s.DecoderFolder),
+            ["random_weights"] = s.RandomWeights ? true : null,
         };
         if (imageIndex != null) parameters["image_index"] = imageIndex;
         return JsonSerializer.Serialize(parameters.Where(p => p.Value != null).ToDictionary(p => p.Key, p => p.Value), JsonOptions);

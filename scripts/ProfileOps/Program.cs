@@ -1,0 +1,74 @@
+// Share of CPU samples per kind of work in an EventPipe trace of `wuerstchen bench`:
+//
+//   DOTNET_EnableEventPipe=1 DOTNET_EventPipeOutputPath=bench.nettrace \
+//   DOTNET_EventPipeConfig='Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x4c14fccbd:5' \
+//     wuerstchen bench --stage prior --random-weights --reps 1
+//   dotnet run -c Release --project scripts/ProfileOps -- bench.nettrace
+//
+// The runtime samples every managed thread each millisecond. A sample counts as work when its innermost
+// Wuerstchen frame is not waiting; it is charged to the innermost method under Wuerstchen.Kernels (or, failing that,
+// Wuerstchen.Tensors / Wuerstchen.Models), grouped by the kernel's class name — Gemm, DepthwiseConv, LayerNorm, ….
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Etlx;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+
+if (args.Length != 1)
+{
+    Console.Error.WriteLine("usage: ProfileOps TRACE.nettrace");
+    return 2;
+}
+
+string etlx = TraceLog.CreateFromEventPipeDataFile(args[0]);
+using var log = new TraceLog(etlx);
+var byKind = new Dictionary<string, int>();
+int total = 0;
+foreach (var e in log.Events)
+{
+    if (e.ProviderName != "Microsoft-DotNETCore-SampleProfiler" || e.EventName != "Thread/Sample") continue;
+    string? kind = null, fallback = null;
+    bool waiting = false, inThreads = false;
+    for (var frame = e.CallStack(); frame != null; frame = frame.Caller)
+    {
+        string method = frame.CodeAddress.FullMethodName ?? "";
+        if (method.Length == 0) continue;
+        if (fallback == null && kind == null && IsWait(method))
+        {
+            waiting = true;
+            break;
+        }
+        if (method.StartsWith("Wuerstchen.Kernels.", StringComparison.Ordinal))
+        {
+            string group = Group(method["Wuerstchen.Kernels.".Length..]);
+            // The outermost kernel wins: GEMMs called by the attention kernel count as attention.
+            if (group == "Threads") inThreads = true;
+            else kind = group;
+        }
+        else if (fallback == null && method.StartsWith("Wuerstchen.", StringComparison.Ordinal))
+            fallback = Group(method["Wuerstchen.".Length..]);
+    }
+    string? charged = kind ?? (inThreads ? "Threads (spinning, handing out work)" : fallback);
+    if (waiting || charged == null) continue;
+    byKind[charged] = byKind.GetValueOrDefault(charged) + 1;
+    total++;
+}
+
+Console.WriteLine($"{total} working samples (1 ms each, all threads)");
+foreach (var (kind, count) in byKind.OrderByDescending(p => p.Value))
+    Console.WriteLine($"{kind,-40} {100.0 * count / total,6:F1} %");
+return 0;
+
+static bool IsWait(string method) =>
+    method.Contains("Monitor.Wait") || method.Contains("WaitHandle") || method.Contains("Thread.Sleep") ||
+    method.Contains("LowLevelLifoSemaphore") || method.Contains("SemaphoreSlim.Wait") || method.Contains("ManualResetEventSlim.Wait");
+
+// "Gemm.Sgemm(...)" → "Gemm"; nested and generic types keep their outer name ("Threads+WorkerPool.Run" → "Threads",
+// "GemmDriver`1[…].Run" → "Gemm"); the Ops layer and models keep "Tensors.Ops" / "Models.X".
+static string Group(string method)
+{
+    int end = method.IndexOfAny(['+', '`', '(', '[']);
+    string type = end < 0 ? method : method[..end];
+    int lastDot = type.LastIndexOf('.');
+    if (lastDot > 0) type = type[..lastDot];            // drop the method name
+    type = type.TrimEnd('.');
+    return type.StartsWith("Gemm", StringComparison.Ordinal) ? "Gemm" : type;
+}
