@@ -38,10 +38,10 @@ public sealed class ClipTextModel : Module
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights of a <c>text_encoder</c> folder.</summary>
-    public static ClipTextModel FromPretrained(string folder, string? variant = null)
+    public static ClipTextModel FromPretrained(string folder, string? variant = null, bool writable = false)
     {
         var config = ClipTextConfig.Load(folder);
-        return Pretrained.Load(folder, variant, "CLIPTextModel", ws => new ClipTextModel(config, ws));
+        return Pretrained.Load(folder, variant, "CLIPTextModel", ws => new ClipTextModel(config, ws), writable);
     }
 
     /// <summary>Token plus position embeddings, [B, L, hidden] for <paramref name="inputIds"/> laid out [B, L].</summary>

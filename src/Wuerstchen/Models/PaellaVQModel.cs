@@ -73,10 +73,10 @@ public sealed class PaellaVQModel : Module
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights of a <c>vqgan</c> folder.</summary>
-    public static PaellaVQModel FromPretrained(string folder, string? variant = null)
+    public static PaellaVQModel FromPretrained(string folder, string? variant = null, bool writable = false)
     {
         var config = PaellaVQConfig.Load(folder);
-        return Pretrained.Load(folder, variant, PaellaVQConfig.ClassName, ws => new PaellaVQModel(config, ws));
+        return Pretrained.Load(folder, variant, PaellaVQConfig.ClassName, ws => new PaellaVQModel(config, ws), writable);
     }
 
     /// <summary>

@@ -5,10 +5,10 @@ namespace Wuerstchen.Models;
 /// <summary>Shared <c>FromPretrained</c> logic: open a component folder's weights, build the model, insist that every stored tensor was used.</summary>
 internal static class Pretrained
 {
-    public static TModel Load<TModel>(string folder, string? variant, string modelName, Func<WeightSource, TModel> build)
+    public static TModel Load<TModel>(string folder, string? variant, string modelName, Func<WeightSource, TModel> build, bool writable = false)
         where TModel : IDisposable
     {
-        using var ws = WeightSource.FromFolder(folder, variant);
+        using var ws = WeightSource.FromFolder(folder, variant, writable);
         var model = build(ws);
         try
         {

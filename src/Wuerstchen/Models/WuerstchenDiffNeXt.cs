@@ -108,10 +108,10 @@ public sealed class WuerstchenDiffNeXt : Module
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights (optionally a variant) of a <c>decoder</c> folder.</summary>
-    public static WuerstchenDiffNeXt FromPretrained(string folder, string? variant = null)
+    public static WuerstchenDiffNeXt FromPretrained(string folder, string? variant = null, bool writable = false)
     {
         var config = WuerstchenDiffNeXtConfig.Load(folder);
-        return Pretrained.Load(folder, variant, WuerstchenDiffNeXtConfig.ClassName, ws => new WuerstchenDiffNeXt(config, ws));
+        return Pretrained.Load(folder, variant, WuerstchenDiffNeXtConfig.ClassName, ws => new WuerstchenDiffNeXt(config, ws), writable);
     }
 
     /// <summary>Predicted noise ε̂ [B, c_out, H, W].</summary>

@@ -46,10 +46,10 @@ public sealed class WuerstchenPrior : Module
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights (optionally a variant such as "fp16") of a <c>prior</c> folder.</summary>
-    public static WuerstchenPrior FromPretrained(string folder, string? variant = null)
+    public static WuerstchenPrior FromPretrained(string folder, string? variant = null, bool writable = false)
     {
         var config = WuerstchenPriorConfig.Load(folder);
-        return Pretrained.Load(folder, variant, WuerstchenPriorConfig.ClassName, ws => new WuerstchenPrior(config, ws));
+        return Pretrained.Load(folder, variant, WuerstchenPriorConfig.ClassName, ws => new WuerstchenPrior(config, ws), writable);
     }
 
     /// <summary>Predicted noise ε̂ [B, c_in, h, w].</summary>

@@ -16,11 +16,11 @@ public sealed class MixingResidualBlock : Module
 {
     private readonly DepthwiseConv _depthwise;
     private readonly Linear _expand, _project;
-    private readonly float[] _g;
+    private readonly Tensor _gammas;
 
     public MixingResidualBlock(WeightSource ws, int c, int embedDim)
     {
-        _g = LoadWeight(ws, "gammas", 6).ToArray();
+        _gammas = LoadWeight(ws, "gammas", 6);
         _depthwise = Own(new DepthwiseConv(ws.Scope("depthwise.1"), c, 3, PadMode.Replicate));
         _expand = Own(new Linear(ws.Scope("channelwise.0"), c, embedDim));
         _project = Own(new Linear(ws.Scope("channelwise.2"), embedDim, c));
@@ -31,27 +31,47 @@ public sealed class MixingResidualBlock : Module
     {
         Tensor afterMix;
         {
-            using var modulated = Modulate(x, _g[0], _g[1]);
+            using var modulated = Modulate(x, 0);
             using var mixed = _depthwise.Forward(modulated);
-            using var gated = Ops.Mul(mixed, _g[2]);
+            using var gated = Gate(mixed, 2);
             afterMix = Ops.Add(x, gated);
         }
         using (afterMix)
         {
-            using var modulated = Modulate(afterMix, _g[3], _g[4]);
+            using var modulated = Modulate(afterMix, 3);
             using var expanded = _expand.Forward(modulated);
             using var activated = Ops.Gelu(expanded);
             using var projected = _project.Forward(activated);
-            using var gated = Ops.Mul(projected, _g[5]);
+            using var gated = Gate(projected, 5);
             return Ops.Add(afterMix, gated);
         }
     }
 
-    /// <summary>LayerNorm over C (no affine, eps 1e-6), then ·(1 + scale) + shift.</summary>
-    private static Tensor Modulate(Tensor x, float scale, float shift)
+    // Inference reads the gammas as scalars (cheapest ops); under a recording tape they stay tensors so they get gradients.
+    private bool TrainingGammas => Autograd.Tape.ShouldRecord(_gammas);
+
+    private Tensor Gamma(int i) => _gammas.Narrow(0, i, 1);
+
+    private Tensor Gate(Tensor y, int i)
+    {
+        if (!TrainingGammas) return Ops.Mul(y, _gammas[i]);
+        using var g = Gamma(i);
+        return Ops.Mul(y, g);
+    }
+
+    /// <summary>LayerNorm over C (no affine, eps 1e-6), then ·(1 + gammas[i]) + gammas[i + 1].</summary>
+    private Tensor Modulate(Tensor x, int i)
     {
         using var normed = WuerstchenNorm.ChannelsLast(x);
-        using var scaled = Ops.Mul(normed, 1f + scale);
-        return Ops.Add(scaled, shift);
+        if (!TrainingGammas)
+        {
+            using var scaled = Ops.Mul(normed, 1f + _gammas[i]);
+            return Ops.Add(scaled, _gammas[i + 1]);
+        }
+        using var scale = Gamma(i);
+        using var shift = Gamma(i + 1);
+        using var onePlus = Ops.Add(scale, 1f);
+        using var scaledT = Ops.Mul(normed, onePlus);
+        return Ops.Add(scaledT, shift);
     }
 }

@@ -20,6 +20,7 @@ public sealed class WeightSource : IDisposable
     private readonly WeightStore _store;
     private readonly Usage _usage;
     private readonly bool _isRoot;
+    private readonly bool _writable;
 
     /// <summary>Key prefix of this scope including its trailing dot ("" at the root).</summary>
     public string Prefix { get; }
@@ -27,28 +28,40 @@ public sealed class WeightSource : IDisposable
     /// <summary>The folder, files or generator behind this source (for messages).</summary>
     public string Description => _store.Description;
 
-    private WeightSource(WeightStore store, Usage usage, string prefix, bool isRoot)
+    private WeightSource(WeightStore store, Usage usage, string prefix, bool isRoot, bool writable = false)
     {
+        _writable = writable;
         _store = store;
         _usage = usage;
         Prefix = prefix;
         _isRoot = isRoot;
     }
 
-    private static WeightSource Root(WeightStore store) => new(store, new Usage(), "", isRoot: true);
+    private static WeightSource Root(WeightStore store, bool writable = false) => new(store, new Usage(), "", isRoot: true, writable);
+
+    /// <summary>
+    /// True when every tensor <see cref="Get"/> returns owns private writable memory (for training); otherwise
+    /// float32 weights may be borrowed from a copy-on-write mapping of the file (for inference: no copy).
+    /// </summary>
+    public bool Writable => _writable;
 
     /// <summary>
     /// The safetensors weights of a component folder — <c>diffusion_pytorch_model.safetensors</c> or
     /// <c>model.safetensors</c>, a sharded index, optionally a variant such as "fp16" or "bf16".
     /// </summary>
-    public static WeightSource FromFolder(string folder, string? variant = null) =>
-        Root(SafeTensorsWeightStore.OpenFolder(folder, variant));
+    /// <param name="writable">copy every tensor into owned memory, so an optimiser can update it in place</param>
+    public static WeightSource FromFolder(string folder, string? variant = null, bool writable = false) =>
+        Root(SafeTensorsWeightStore.OpenFolder(folder, variant), writable);
 
     /// <summary>The tensors of explicit safetensors files (shards of one checkpoint).</summary>
-    public static WeightSource FromFiles(params string[] paths)
+    public static WeightSource FromFiles(params string[] paths) => FromFiles(paths, writable: false);
+
+    /// <inheritdoc cref="FromFiles(string[])"/>
+    /// <param name="writable">copy every tensor into owned memory, so an optimiser can update it in place</param>
+    public static WeightSource FromFiles(string[] paths, bool writable)
     {
         if (paths.Length == 0) throw new ArgumentException("At least one safetensors file is needed.", nameof(paths));
-        return Root(SafeTensorsWeightStore.OpenFiles(paths));
+        return Root(SafeTensorsWeightStore.OpenFiles(paths), writable);
     }
 
     /// <summary>Deterministic random weights of whatever shapes the model asks for (benchmarks at real scale without files).</summary>
@@ -61,7 +74,7 @@ public sealed class WeightSource : IDisposable
     public WeightSource Scope(string prefix)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
-        return new WeightSource(_store, _usage, Prefix + prefix.TrimEnd('.') + ".", isRoot: false);
+        return new WeightSource(_store, _usage, Prefix + prefix.TrimEnd('.') + ".", isRoot: false, _writable);
     }
 
     /// <summary>The full state-dict key of <paramref name="name"/> in this scope.</summary>
@@ -75,6 +88,14 @@ public sealed class WeightSource : IDisposable
         string key = Key(name);
         var expected = shape.ToArray();
         var tensor = _store.Load(key, expected);
+        if (_writable && _store is SafeTensorsWeightStore)
+        {
+            // Borrowed float32 memory is a copy-on-write mapping: an update would touch a private page copy one
+            // page at a time. Copy once into pooled memory that training owns outright.
+            var owned = tensor.Clone();
+            tensor.Dispose();
+            tensor = owned;
+        }
         lock (_usage)
         {
             if (_usage.Consumed.Add(key))
