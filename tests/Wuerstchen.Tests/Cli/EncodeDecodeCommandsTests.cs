@@ -27,6 +27,8 @@ public class EncodeDecodeCommandsTests
         Ok("decode", latent, "--vqgan", TinyVqgan, "-o", folder.File("decoded.png"));
         var reconstructed = Ok("reconstruct", image, "--vqgan", TinyDecoderPipeline, "-o", folder.File("reconstructed.png"));
         Assert.Equal(File.ReadAllBytes(folder.File("decoded.png")), File.ReadAllBytes(folder.File("reconstructed.png")));
+        Ok("decode", latent, "--decoder", TinyDecoderPipeline, "-o", folder.File("via-pipeline.png"));   // the pipeline's vqgan
+        Assert.Equal(File.ReadAllBytes(folder.File("decoded.png")), File.ReadAllBytes(folder.File("via-pipeline.png")));
 
         // The printed PSNR is the library's, of the float reconstruction against the float image.
         using var codec = StageACodec.FromFolder(TinyVqgan);
@@ -88,6 +90,9 @@ public class EncodeDecodeCommandsTests
         string latent = folder.File("stage_c.safetensors");
         using (var small = Wuerstchen.Tensors.Tensor.Zeros(1, 8, 3, 3)) LatentFile.Save(latent, small, LatentSpace.StageC);
         Usage("--decoder", "Stage C latents", "decode", latent, "--vqgan", TinyVqgan, "-o", folder.File("y.png"));
+        string stageB = folder.File("stage_b.safetensors");
+        using (var small = Wuerstchen.Tensors.Tensor.Zeros(1, 4, 3, 3)) LatentFile.Save(stageB, small, LatentSpace.StageB);
+        Usage("--vqgan", "Stage B latents", "decode", stageB, "-o", folder.File("y.png"));
         Usage("LATENT", "does not exist", "decode", folder.File("none.safetensors"), "--vqgan", TinyVqgan, "-o", folder.File("y.png"));
     }
 }
