@@ -4,6 +4,7 @@ using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.Weights;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Tensors;
+using Wuerstchen.Tests.IO;
 using Wuerstchen.Tests.Tensors;
 using Xunit.Abstractions;
 
@@ -19,13 +20,16 @@ public sealed class DefaultModelConfigsTests(ITestOutputHelper output)
     private const int Batch = 2;
     private const int ImageSide = 256;
 
-    internal static string ConfigPath(string name)
+    /// <summary>A path under the repo's <c>models/</c> folder.</summary>
+    internal static string ModelsPath(params string[] parts)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Wuerstchen.sln")))
-                return Path.Combine(dir.FullName, "models", "default-configs", name);
+                return Path.Combine([dir.FullName, "models", .. parts]);
         throw new DirectoryNotFoundException("Repo root (Wuerstchen.sln) not found above " + AppContext.BaseDirectory);
     }
+
+    internal static string ConfigPath(string name) => ModelsPath("default-configs", name);
 
     private static ClipTextConfig TextConfig => ClipTextConfig.Load(ConfigPath("text_encoder.json"));
     private static WuerstchenPriorConfig PriorConfig => WuerstchenPriorConfig.Load(ConfigPath("prior.json"));
@@ -52,6 +56,39 @@ public sealed class DefaultModelConfigsTests(ITestOutputHelper output)
         Assert.Equal(0f, PriorConfig.Dropout);
         Assert.All(DecoderConfig.Dropout, d => Assert.Equal(0f, d));
         Assert.Equal(77, TextConfig.MaxPositionEmbeddings);
+    }
+
+    [Fact]
+    public void The_config_files_assemble_into_the_documented_pipeline_folders()
+    {
+        using var temp = new TempFolder();
+        void Copy(string config, params string[] to)
+        {
+            string path = Path.Combine([temp.Path, .. to]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(ConfigPath(config), path);
+        }
+        Copy("prior_model_index.json", "prior", "model_index.json");
+        Copy("prior.json", "prior", "prior", "config.json");
+        Copy("decoder_model_index.json", "decoder", "model_index.json");
+        Copy("decoder.json", "decoder", "decoder", "config.json");
+        Copy("vqgan.json", "decoder", "vqgan", "config.json");
+        foreach (string pipeline in new[] { "prior", "decoder" })
+        {
+            Copy("text_encoder.json", pipeline, "text_encoder", "config.json");
+            Copy("scheduler.json", pipeline, "scheduler", "scheduler_config.json");
+        }
+        File.Copy(ModelsPath("default", DefaultModelSettings.FileName), temp.File(DefaultModelSettings.FileName));
+
+        var model = DefaultModel.Open(temp.Path);
+        var prior = PriorPipelineConfig.FromFolder(model.PriorFolder);
+        var decoder = DecoderPipelineConfig.FromFolder(model.DecoderFolder);
+        Assert.Equal(PriorConfig, prior.Prior);
+        Assert.Equal(TextConfig, prior.TextEncoder);
+        Assert.Equal(DecoderConfig, decoder.Decoder);
+        Assert.Equal(VqConfig, decoder.VqGan);
+        Assert.Equal(42.67, prior.Constants.ResolutionMultiple);
+        Assert.Equal((256, 256), (model.Settings.Width, model.Settings.Height));
     }
 
     [Fact]
