@@ -85,7 +85,7 @@ public sealed class GenerateOptions
 
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
 
-    public Option<string> Output { get; } = new("--output", "-o") { Description = "PNG file to write.", Required = true };
+    public Option<string> Output { get; } = new("--output", "-o") { Description = "PNG file to write (default: wuerstchen-SEED.png in the current folder)." };
 
     public Option<string> SaveTensors { get; } = new("--save-tensors")
     {

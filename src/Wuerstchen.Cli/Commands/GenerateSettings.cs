@@ -50,7 +50,9 @@ public sealed record GenerateSettings
         if (decoderSteps != null && decoderTimesteps != null)
             throw new CliUsageException("--decoder-timesteps", "give either --decoder-steps or --decoder-timesteps, not both.");
 
-        string output = parse.GetValue(o.Output)!;
+        // torch seeds its engine with the low 32 bits, so a 32-bit random seed loses nothing.
+        ulong seed = parse.GetValue(o.Seed) ?? (ulong)System.Random.Shared.NextInt64(0, 1L << 32);
+        string output = parse.GetValue(o.Output) ?? $"wuerstchen-{seed}.png";
         if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw new CliUsageException("--output", $"'{output}' must be a .png file.");
         string? saveTensors = parse.GetValue(o.SaveTensors);
@@ -98,8 +100,7 @@ public sealed record GenerateSettings
             DecoderTimesteps = decoderTimesteps != null ? ParseTimesteps(decoderTimesteps, "--decoder-timesteps") : decoderScheduleGiven ? null : defaults?.DecoderTimesteps,
             DecoderGuidance = Finite(Value(o.DecoderGuidance, defaults?.DecoderGuidanceScale ?? 0), "--decoder-guidance"),
             NumImages = Positive(parse.GetValue(o.NumImages), "--num-images"),
-            // torch seeds its engine with the low 32 bits, so a 32-bit random seed loses nothing.
-            Seed = parse.GetValue(o.Seed) ?? (ulong)System.Random.Shared.NextInt64(0, 1L << 32),
+            Seed = seed,
             PriorLatents = parse.GetValue(o.PriorLatents),
             Variant = parse.GetValue(o.Variant),
             Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Wuerstchen.Cli.Commands;
 using Wuerstchen.IO.Png;
@@ -76,6 +77,20 @@ public sealed class GenerateDefaultModelTests : IDisposable
         Assert.Equal(2f, p.GetProperty("decoder_guidance_scale").GetSingle());
         Assert.Equal(3f, p.GetProperty("prior_guidance_scale").GetSingle());
         Assert.Equal(128, p.GetProperty("width").GetInt32());
+    }
+
+    [Fact]
+    public void Without_output_the_png_is_named_after_the_seed()
+    {
+        var o = new GenerateOptions();
+        var command = new Command("generate") { o.PromptArgument };
+        foreach (var option in o.All) command.Add(option);
+
+        var settings = GenerateSettings.From(command.Parse(["a red circle", "--seed", "11"]), o);
+
+        Assert.Equal("wuerstchen-11.png", settings.Output);
+        Assert.Equal(Path.Combine(_temp.File("model"), "prior"), settings.PriorFolder);
+        Assert.Equal(StandInDefaultModel.Settings.Width, settings.Width);
     }
 
     [Fact]
