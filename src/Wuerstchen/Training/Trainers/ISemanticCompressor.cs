@@ -21,6 +21,9 @@ public interface ISemanticCompressor : IDisposable
     /// <summary>The component's <c>config.json</c> text (folder <c>effnet</c> of a checkpoint).</summary>
     string ConfigJson { get; }
 
-    /// <summary>Features of <paramref name="images"/> [B, 3, H, W] in [0, 1] (normalisation and any resize are the compressor's).</summary>
-    Tensor Encode(Tensor images);
+    /// <summary>
+    /// Features of <paramref name="images"/> [B, 3, H, W] in [0, 1] (normalisation and any resize are the
+    /// compressor's). <paramref name="training"/>: BatchNorm on batch statistics, updating the running ones.
+    /// </summary>
+    Tensor Encode(Tensor images, bool training);
 }

@@ -6,6 +6,7 @@ using Wuerstchen.Models.Configs;
 using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
 using Wuerstchen.Training.Checkpoints;
+using Wuerstchen.Training.Objectives;
 
 namespace Wuerstchen.Training.Trainers;
 
@@ -66,7 +67,7 @@ public sealed class StageCObjective : ITrainingObjective
         Tensor x0;
         using (Tape.NoGrad())
         {
-            using var features = _compressor.Encode(images);
+            using var features = _compressor.Encode(images, training: false);
             using var shifted = Ops.Add(features, 1f);
             x0 = Ops.Div(shifted, 42f);
         }
@@ -79,7 +80,7 @@ public sealed class StageCObjective : ITrainingObjective
             using var noised = _scheduler.AddNoise(x0, noise, t);
             using var r = Tensor.FromArray(t, t.Length);
             using var prediction = Prior.Forward(noised, r, c);
-            using var loss = authors ? EpsilonLoss.P2Weighted(prediction, noise, t, _scheduler) : EpsilonLoss.Mse(prediction, noise);
+            using var loss = authors ? DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.P2Weights(_scheduler, t)) : DiffusionLoss.Mse(prediction, noise);
             tape.Backward(loss);
             return new StepResult(loss.Item(), new Dictionary<string, double> { ["captions_dropped"] = dropCaptions ? 1 : 0 });
         }

@@ -25,7 +25,7 @@ internal sealed class TestCompressor : Module, ISemanticCompressor
     public Module Module => this;
     public string ConfigJson => $"{{\"_class_name\": \"TestCompressor\", \"c_latent\": {LatentChannels}}}";
 
-    public Tensor Encode(Tensor images)
+    public Tensor Encode(Tensor images, bool training)
     {
         using var small = Ops.Interpolate(images, images.Size(2) / _factor, images.Size(3) / _factor, InterpolationMode.Bilinear);
         using var last = Ops.ToChannelsLast(small);
