@@ -27,6 +27,7 @@ public static class CliApp
             MakeDatasetCommand.Create(context),
             EvaluateAdherenceCommand.Create(context),
             BenchCommand.Create(context),
+            TrainCommand.Create(context),
             EncodeCommand.Create(context),
             DecodeCommand.Create(context),
             ReconstructCommand.Create(context),
