@@ -1,3 +1,4 @@
+using Wuerstchen.Autograd;
 using Wuerstchen.Rng;
 using Wuerstchen.Tensors;
 using static Wuerstchen.Tests.Autograd.GradCheck;
@@ -83,5 +84,19 @@ public class TrainingOpsGradTests
         var mask = new double[x.Numel];
         for (int i = 0; i < mask.Length; i++) mask[i] = replay.NextDouble() < 1.0 - p ? 1.0 / (1f - p) : 0;
         Check($"Dropout p={p}", [x], t => Ops.Dropout(t[0], p, generator), v => v[0].Select((value, i) => value * mask[i]).ToArray());
+    }
+
+    [Fact]
+    public void HooksOutsideATapeRecordNothingAndAllocateNothing()
+    {
+        using var x = Tensor.Zeros(2, 3); x.RequiresGrad = true;
+        using var w = Tensor.Zeros(3); w.RequiresGrad = true;
+        using var y = Tensor.Zeros(2, 3);
+        void CallHooks() { Recorder.BatchNorm2dTrain(y, x, w, w, 1e-5f); Recorder.Dropout(y, x, y); }
+        CallHooks(); // JIT warm-up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) CallHooks();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Null(y.GradFn);
     }
 }
