@@ -28,6 +28,7 @@ public static class CliApp
             MakeTokenizerCommand.Create(context),
             EvaluateAdherenceCommand.Create(context),
             BenchCommand.Create(context),
+            TrainCommand.Create(context),
             EncodeCommand.Create(context),
             DecodeCommand.Create(context),
             ReconstructCommand.Create(context),

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using Wuerstchen.Models;
+using Wuerstchen.Models.Configs;
+using Wuerstchen.Models.EfficientNet;
+using Wuerstchen.Models.Init;
+using Wuerstchen.Training.Trainers;
+
+namespace Wuerstchen.Cli.Commands;
+
+/// <summary>
+/// Builds each stage's <see cref="ITrainingObjective"/> from the command line: the model to train (from
+/// <c>--init</c> weights, or from scratch with the SPEC initialisation seeded by <c>--seed</c>) and the frozen models
+/// it needs. Resuming runs the same command again: the objective is rebuilt the same way and the trainer then
+/// loads the checkpoint's weights over it.
+/// </summary>
+internal static class TrainModels
+{
+    /// <summary>Default Stage A from scratch: the released layout at a width a CPU can train (scale_factor as released).</summary>
+    public static PaellaVQConfig SmallVqGan { get; } = new(InChannels: 3, OutChannels: 3, UpDownScaleFactor: 2, Levels: 2, BottleneckBlocks: 4,
+        EmbedDim: 64, LatentChannels: 4, NumVqEmbeddings: 1024, ScaleFactor: 0.3764f);
+
+    public static ITrainingObjective StageC(ParseResult parse, TrainOptions o, ulong seed)
+    {
+        string? init = parse.GetValue(o.Init);
+        var recipe = Recipe(parse.GetValue(o.Recipe)!);
+        var text = Text(parse, o, init);
+        try
+        {
+            string effnetFolder = parse.GetValue(o.Effnet) ?? throw new CliUsageException("--effnet", "Stage C needs the semantic compressor its latents are defined by (the effnet/ folder written by Stage B training).");
+            var compressor = new EfficientNetCompressor(EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet")),
+                downscaleForStageC: recipe == DiffusionRecipe.Authors);
+            WuerstchenPrior prior;
+            if (init is not null) prior = WuerstchenPrior.FromPretrained(Component(init, "prior", "--init"), writable: true);
+            else if (parse.GetValue(o.Config) is { } config) prior = PriorInit.Create(WuerstchenPriorConfig.Load(config), seed);
+            else
+            {
+                var size = new WuerstchenPriorConfig(CIn: compressor.LatentChannels, C: parse.GetValue(o.PriorWidth), CCond: text.TextEncoder.Config.HiddenSize,
+                    CR: 64, Depth: parse.GetValue(o.PriorDepth), NHead: parse.GetValue(o.PriorHeads));
+                try { size.Validate("--width/--depth/--heads"); }
+                catch (InvalidDataException e) { throw new CliUsageException("--width/--depth/--heads", e.Message); }
+                prior = PriorInit.Create(size, seed);
+            }
+            return new StageCObjective(prior, text, compressor, recipe, parse.GetValue(o.CaptionDropout));
+        }
+        catch
+        {
+            text.Dispose();
+            throw;
+        }
+    }
+
+    public static ITrainingObjective StageB(ParseResult parse, TrainOptions o, ulong seed)
+    {
+        string? init = parse.GetValue(o.Init);
+        WuerstchenDiffNeXt decoder;
+        if (init is not null) decoder = WuerstchenDiffNeXt.FromPretrained(Component(init, "decoder", "--init"), writable: true);
+        else if (parse.GetValue(o.Config) is { } config) decoder = DecoderInit.Create(WuerstchenDiffNeXtConfig.Load(config), seed);
+        else throw new CliUsageException("--init", "Stage B needs --init (a decoder pipeline folder) or --config (a decoder config.json to train from scratch).");
+
+        var disposables = new List<IDisposable> { decoder };
+        try
+        {
+            string stageA = parse.GetValue(o.StageA) ?? init ?? throw new CliUsageException("--stage-a", "Stage B needs the frozen Stage A VQGAN (--stage-a DIR).");
+            var vqgan = PaellaVQModel.FromPretrained(Component(stageA, "vqgan", "--stage-a"));
+            disposables.Add(vqgan);
+            var text = Text(parse, o, init);
+            disposables.Add(text);
+            bool freeze = parse.GetValue(o.FreezeEffnet);
+            EfficientNetEncoder effnet;
+            if (parse.GetValue(o.Effnet) is { } effnetFolder)
+                effnet = EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet"), writable: !freeze);
+            else
+            {
+                string name = parse.GetValue(o.EffnetConfig)!;
+                var config = name == "tiny" ? EfficientNetConfig.Tiny
+                    : EfficientNetConfig.Presets.TryGetValue(name, out var preset) ? preset
+                    : File.Exists(name) || Directory.Exists(name) ? EfficientNetConfig.Load(name)
+                    : throw new CliUsageException("--effnet-config", $"'{name}' is neither a preset (tiny, {string.Join(", ", EfficientNetConfig.Presets.Keys)}) nor a config file.");
+                effnet = EfficientNetEncoder.CreateForTraining(config with { CLatent = decoder.Config.EffnetEmbd }, seed);
+            }
+            return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
+                new StageBAugmentation(CaptionDropout: parse.GetValue(o.CaptionDropout)));
+        }
+        catch
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
+            throw;
+        }
+    }
+
+    public static ITrainingObjective StageA(ParseResult parse, TrainOptions o, ulong seed)
+    {
+        string? init = parse.GetValue(o.Init);
+        var vqgan = init is not null ? PaellaVQModel.FromPretrained(Component(init, "vqgan", "--init"), writable: true)
+            : parse.GetValue(o.Config) is { } config ? VqGanInit.Create(PaellaVQConfig.Load(config), seed)
+            : VqGanInit.Create(SmallVqGan, seed);
+        var reconstruction = parse.GetValue(o.Reconstruction) switch
+        {
+            "mse" => ReconstructionLoss.Mse,
+            "l1" => ReconstructionLoss.L1,
+            var other => throw new CliUsageException("--reconstruction", $"'{other}' is not mse or l1."),
+        };
+        return new StageAObjective(vqgan, reconstruction, initCodebookFromData: init is null && !parse.GetValue(o.NoCodebookInit));
+    }
+
+    private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init)
+    {
+        string folder = parse.GetValue(o.TextEncoder) ?? init
+            ?? throw new CliUsageException("--text-encoder", "a pipeline folder with text_encoder/ and tokenizer/ is needed (or --init).");
+        try
+        {
+            return TextConditioning.FromPipelineFolder(folder, parse.GetValue(o.TrainTextEncoder));
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new CliUsageException(parse.GetValue(o.TextEncoder) is null ? "--init" : "--text-encoder", e.Message);
+        }
+    }
+
+    public static DiffusionRecipe Recipe(string name) => name switch
+    {
+        "authors" => DiffusionRecipe.Authors,
+        "diffusers" => DiffusionRecipe.Diffusers,
+        _ => throw new CliUsageException("--recipe", $"'{name}' is not authors or diffusers."),
+    };
+
+    /// <summary><paramref name="folder"/>/<paramref name="name"/> when it is a component folder, else <paramref name="folder"/> itself when it is one.</summary>
+    public static string Component(string folder, string name, string option)
+    {
+        if (File.Exists(Path.Combine(folder, name, "config.json"))) return Path.Combine(folder, name);
+        if (File.Exists(Path.Combine(folder, "config.json"))) return folder;
+        throw new CliUsageException(option, $"'{folder}' holds neither {name}/config.json nor config.json.");
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Wuerstchen.Models.Configs;
+
+namespace Wuerstchen.Training.Checkpoints;
+
+/// <summary>
+/// <c>model_index.json</c> of a pipeline folder as diffusers writes it: the pipeline class, each component as
+/// <c>[library, class]</c>, and the pipeline's constants. With it (and a scheduler and tokenizer folder), a
+/// checkpoint is a pipeline that <c>ModelFolder</c> and diffusers' <c>from_pretrained</c> open.
+/// </summary>
+public sealed record PipelineIndex(string PipelineClass, IReadOnlyList<(string Name, string Library, string Class)> Components,
+    IReadOnlyList<(string Name, double Value)> Constants)
+{
+    /// <summary>Stage C: prior, text_encoder, tokenizer, scheduler; latent_mean 42, latent_std 1, resolution_multiple 42.67.</summary>
+    public static PipelineIndex Prior { get; } = new("WuerstchenPriorPipeline",
+        [("prior", "wuerstchen", "WuerstchenPrior"), ("scheduler", "diffusers", "DDPMWuerstchenScheduler"),
+         ("text_encoder", "transformers", "CLIPTextModel"), ("tokenizer", "transformers", "CLIPTokenizerFast")],
+        [("latent_mean", 42.0), ("latent_std", 1.0), ("resolution_multiple", 42.67)]);
+
+    /// <summary>Stage B: decoder, text_encoder, tokenizer, vqgan, scheduler; latent_dim_scale 10.67.</summary>
+    public static PipelineIndex Decoder { get; } = new("WuerstchenDecoderPipeline",
+        [("decoder", "wuerstchen", "WuerstchenDiffNeXt"), ("scheduler", "diffusers", "DDPMWuerstchenScheduler"),
+         ("text_encoder", "transformers", "CLIPTextModel"), ("tokenizer", "transformers", "CLIPTokenizerFast"),
+         ("vqgan", "wuerstchen", "PaellaVQModel")],
+        [("latent_dim_scale", 10.67)]);
+
+    public string ToJson() => ConfigJsonWriter.Write(w =>
+    {
+        w.WriteString("_class_name", PipelineClass);
+        w.WriteString("_diffusers_version", ConfigJsonWriter.DiffusersVersion);
+        var entries = Components.Select(c => (c.Name, Write: (Action)(() =>
+            {
+                w.WriteStartArray(c.Name);
+                w.WriteStringValue(c.Library);
+                w.WriteStringValue(c.Class);
+                w.WriteEndArray();
+            })))
+            .Concat(Constants.Select(k => (k.Name, Write: (Action)(() => w.WriteNumber(k.Name, k.Value)))))
+            .OrderBy(e => e.Name, StringComparer.Ordinal);
+        foreach (var e in entries) e.Write();
+    });
+
+    /// <summary>Writes model_index.json and the scheduler folder into <paramref name="folder"/>.</summary>
+    public void Write(string folder)
+    {
+        ConfigJsonWriter.Save(Path.Combine(folder, "model_index.json"), ToJson());
+        var scheduler = Path.Combine(folder, "scheduler");
+        Directory.CreateDirectory(scheduler);
+        ConfigJsonWriter.Save(Path.Combine(scheduler, "scheduler_config.json"), ConfigJsonWriter.SchedulerJson());
+    }
+
+    /// <summary>Copies a folder's files (not subfolders), e.g. a tokenizer, into <paramref name="destination"/>.</summary>
+    public static void CopyFiles(string source, string destination)
+    {
+        if (!Directory.Exists(source)) throw new DirectoryNotFoundException($"Folder '{source}' does not exist.");
+        Directory.CreateDirectory(destination);
+        foreach (var file in Directory.EnumerateFiles(source))
+            File.Copy(file, Path.Combine(destination, Path.GetFileName(file)));
+    }
+
+}

@@ -1,0 +1,152 @@
+using Wuerstchen.Autograd;
+using Wuerstchen.Data;
+using Wuerstchen.IO.SafeTensors;
+using Wuerstchen.Models;
+using Wuerstchen.Models.Configs;
+using Wuerstchen.Schedulers;
+using Wuerstchen.Tensors;
+using Wuerstchen.Training.Checkpoints;
+using Wuerstchen.Training.Objectives;
+
+namespace Wuerstchen.Training.Trainers;
+
+/// <summary>Stage B's conditioning augmentation (SPEC §7.3), all per batch.</summary>
+/// <param name="CaptionDropout">every caption → "" with this probability</param>
+/// <param name="EffnetDropout">effnet features zeroed (the decoder's unconditional input)</param>
+/// <param name="EffnetNoise">otherwise, features noised by the forward process at t ~ U(0, <paramref name="EffnetNoiseMaxT"/>) per sample</param>
+public sealed record StageBAugmentation(double CaptionDropout = 0.05, double EffnetDropout = 0.05, double EffnetNoise = 0.3, float EffnetNoiseMaxT = 0.5f);
+
+/// <summary>
+/// Stage B (the decoder) per SPEC §7.3. Per batch, draws in this order:
+/// <code>
+/// captions ← "" with p = 0.05
+/// x0 = vqgan.encode(images) / scale_factor                 (frozen Stage A, un-quantised latents)
+/// e  = compressor(images)                                  (trained jointly, or frozen)
+/// e  ← 0 with p = 0.05, else with p = 0.3: √ᾱ(s) e + √(1 − ᾱ(s)) ε′, s ~ U(0, 0.5) per sample
+/// t  ~ authors' sampler; ε ~ N(0, I); x_t = √ᾱ x0 + √(1 − ᾱ) ε
+/// loss = p2-weighted ε loss of decoder(x_t, t, e, clip(captions))
+/// </code>
+/// The export is a <c>WuerstchenDecoderPipeline</c> folder (decoder, text_encoder, tokenizer, vqgan, scheduler,
+/// model_index.json) plus <c>effnet/</c>, the compressor Stage C is then trained against.
+/// </summary>
+public sealed class StageBObjective : ITrainingObjective
+{
+    private readonly TrainedComponent _decoder, _vqgan, _textEncoder, _effnet;
+    private readonly TextConditioning _text;
+    private readonly ISemanticCompressor _compressor;
+    private readonly DdpmWuerstchenScheduler _scheduler = new();
+
+    public WuerstchenDiffNeXt Decoder { get; }
+    public PaellaVQModel VqGan { get; }
+    public ISemanticCompressor Compressor => _compressor;
+    public bool TrainCompressor { get; }
+    public StageBAugmentation Augmentation { get; }
+
+    public string Name => "stage-b";
+    public IReadOnlyList<NamedParameter> Parameters { get; }
+    public IReadOnlyList<NamedParameter> Buffers { get; }
+
+    /// <summary>Takes ownership of the models.</summary>
+    public StageBObjective(WuerstchenDiffNeXt decoder, PaellaVQModel vqgan, TextConditioning text, ISemanticCompressor compressor,
+        bool trainCompressor, StageBAugmentation? augmentation = null)
+    {
+        if (compressor.LatentChannels != decoder.Config.EffnetEmbd)
+            throw new ArgumentException($"The semantic compressor gives {compressor.LatentChannels} channels, the decoder's effnet_embd is {decoder.Config.EffnetEmbd}.", nameof(compressor));
+        if (vqgan.Config.LatentChannels != decoder.Config.CIn)
+            throw new ArgumentException($"Stage A has {vqgan.Config.LatentChannels} latent channels, the decoder's c_in is {decoder.Config.CIn}.", nameof(vqgan));
+        if (text.TextEncoder.Config.HiddenSize != decoder.Config.ClipEmbd)
+            throw new ArgumentException($"The text encoder's hidden size is {text.TextEncoder.Config.HiddenSize}, the decoder's clip_embd is {decoder.Config.ClipEmbd}.", nameof(text));
+        Decoder = decoder;
+        VqGan = vqgan;
+        _text = text;
+        _compressor = compressor;
+        TrainCompressor = trainCompressor;
+        Augmentation = augmentation ?? new StageBAugmentation();
+        _decoder = new TrainedComponent("decoder", decoder, ConfigJsonWriter.ToJson(decoder.Config), ComponentFolder.DiffusersWeights, trained: true);
+        _vqgan = new TrainedComponent("vqgan", vqgan, ConfigJsonWriter.ToJson(vqgan.Config), ComponentFolder.DiffusersWeights, trained: false);
+        _textEncoder = new TrainedComponent("text_encoder", text.TextEncoder, ConfigJsonWriter.ToJson(text.TextEncoder.Config), ComponentFolder.TransformersWeights, text.Train);
+        _effnet = new TrainedComponent("effnet", compressor.Module, compressor.ConfigJson, ComponentFolder.DiffusersWeights, trainCompressor);
+        Parameters = [.. _decoder.Parameters, .. _effnet.Parameters, .. _textEncoder.Parameters];
+        Buffers = [.. _decoder.Buffers, .. _effnet.Buffers, .. _textEncoder.Buffers];
+    }
+
+    public StepResult Step(CaptionBatch batch, StepContext context)
+    {
+        var images = batch.Images ?? throw new ArgumentException("Stage B trains on images; the batch holds cached latents.", nameof(batch));
+        var draws = context.Draws;
+        int n = batch.Count;
+        bool dropCaptions = draws.DropCaptions(Augmentation.CaptionDropout);
+        var captions = dropCaptions ? Enumerable.Repeat("", n).ToArray() : batch.Captions;
+
+        Tensor x0;
+        using (Tape.NoGrad())
+        {
+            VqGan.Training = false;
+            using var latents = VqGan.Encode(images);
+            x0 = Ops.Div(latents, VqGan.Config.ScaleFactor);
+        }
+        using (x0)
+        using (var tape = Tape.Record())
+        {
+            Tensor features;
+            if (TrainCompressor) features = _compressor.Encode(images, training: true);
+            else using (Tape.NoGrad()) features = _compressor.Encode(images, training: false);
+
+            string effnetMode = "clean";
+            if (draws.Generator.NextDouble() < Augmentation.EffnetDropout)
+            {
+                effnetMode = "zeroed";
+                var zeros = Tensor.Zeros(features.Shape);
+                features.Dispose();
+                features = zeros;
+            }
+            else if (draws.Generator.NextDouble() < Augmentation.EffnetNoise)
+            {
+                effnetMode = "noised";
+                var s = draws.UniformTimesteps(n);
+                for (int b = 0; b < n; b++) s[b] *= Augmentation.EffnetNoiseMaxT;
+                using var effnetNoise = draws.Noise(features.Shape.ToArray());
+                var noisedFeatures = RecordedForwardDiffusion.AddNoise(features, effnetNoise, s, _scheduler);
+                features.Dispose();
+                features = noisedFeatures;
+            }
+
+            using (features)
+            {
+                using var clip = _text.Encode(captions);
+                var t = draws.AuthorsTimesteps(n);
+                using var noise = draws.Noise(x0.Shape.ToArray());
+                using var noised = _scheduler.AddNoise(x0, noise, t);
+                using var r = Tensor.FromArray(t, n);
+                using var prediction = Decoder.Forward(noised, r, features, clip);
+                using var loss = DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.P2Weights(_scheduler, t));
+                tape.Backward(loss);
+                return new StepResult(loss.Item(), new Dictionary<string, double>
+                {
+                    ["captions_dropped"] = dropCaptions ? 1 : 0,
+                    ["effnet_zeroed"] = effnetMode == "zeroed" ? 1 : 0,
+                    ["effnet_noised"] = effnetMode == "noised" ? 1 : 0,
+                });
+            }
+        }
+    }
+
+    public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
+    {
+        _decoder.Folder(weightOf).Write(folder, dtype);
+        _vqgan.Folder(weightOf).Write(folder, dtype);
+        _textEncoder.Folder(weightOf).Write(folder, dtype);
+        // The compressor stays F32 whatever the export precision: Stage C's latents are defined by it.
+        _effnet.Folder(weightOf).Write(folder);
+        PipelineIndex.CopyFiles(_text.TokenizerFolder, Path.Combine(folder, "tokenizer"));
+        PipelineIndex.Decoder.Write(folder);
+    }
+
+    public void Dispose()
+    {
+        Decoder.Dispose();
+        VqGan.Dispose();
+        _text.Dispose();
+        _compressor.Dispose();
+    }
+}

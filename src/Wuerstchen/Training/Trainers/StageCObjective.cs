@@ -1,0 +1,103 @@
+using Wuerstchen.Autograd;
+using Wuerstchen.Data;
+using Wuerstchen.IO.SafeTensors;
+using Wuerstchen.Models;
+using Wuerstchen.Models.Configs;
+using Wuerstchen.Schedulers;
+using Wuerstchen.Tensors;
+using Wuerstchen.Training.Checkpoints;
+using Wuerstchen.Training.Objectives;
+
+namespace Wuerstchen.Training.Trainers;
+
+/// <summary>
+/// Stage C (the prior) per SPEC §7.2 / §7.5. Per batch, with draws in the authors' order:
+/// <code>
+/// captions ← "" for the whole batch with p = 0.05        (authors' recipe only)
+/// c  = text_encoder(captions).last_hidden_state           (frozen unless trained jointly)
+/// x0 = (compressor(images) + 1) / 42                      (frozen semantic compressor)
+/// t  ~ authors' sampler | U[0, 1);  ε ~ N(0, I);  x_t = √ᾱ x0 + √(1 − ᾱ) ε
+/// loss = p2-weighted ε loss | MSE(prior(x_t, t, c), ε)
+/// </code>
+/// The export is a <c>WuerstchenPriorPipeline</c> folder: prior, text_encoder, tokenizer, scheduler, model_index.json.
+/// </summary>
+public sealed class StageCObjective : ITrainingObjective
+{
+    private readonly TrainedComponent _prior, _textEncoder;
+    private readonly TextConditioning _text;
+    private readonly ISemanticCompressor _compressor;
+    private readonly DdpmWuerstchenScheduler _scheduler = new();
+
+    public WuerstchenPrior Prior { get; }
+    public DiffusionRecipe Recipe { get; }
+    public double CaptionDropout { get; }
+
+    public string Name => "stage-c";
+    public IReadOnlyList<NamedParameter> Parameters { get; }
+    public IReadOnlyList<NamedParameter> Buffers { get; }
+
+    /// <summary>Takes ownership of the models.</summary>
+    public StageCObjective(WuerstchenPrior prior, TextConditioning text, ISemanticCompressor compressor,
+        DiffusionRecipe recipe = DiffusionRecipe.Authors, double captionDropout = 0.05)
+    {
+        if (compressor.LatentChannels != prior.Config.CIn)
+            throw new ArgumentException($"The semantic compressor gives {compressor.LatentChannels} channels, the prior's c_in is {prior.Config.CIn}.", nameof(compressor));
+        if (text.TextEncoder.Config.HiddenSize != prior.Config.CCond)
+            throw new ArgumentException($"The text encoder's hidden size is {text.TextEncoder.Config.HiddenSize}, the prior's c_cond is {prior.Config.CCond}.", nameof(text));
+        if (captionDropout is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(captionDropout), captionDropout, "Caption dropout must be a probability.");
+        Prior = prior;
+        _text = text;
+        _compressor = compressor;
+        Recipe = recipe;
+        CaptionDropout = captionDropout;
+        _prior = new TrainedComponent("prior", prior, ConfigJsonWriter.ToJson(prior.Config), ComponentFolder.DiffusersWeights, trained: true);
+        _textEncoder = new TrainedComponent("text_encoder", text.TextEncoder, ConfigJsonWriter.ToJson(text.TextEncoder.Config), ComponentFolder.TransformersWeights, text.Train);
+        Parameters = [.. _prior.Parameters, .. _textEncoder.Parameters];
+        Buffers = [.. _prior.Buffers, .. _textEncoder.Buffers];
+    }
+
+    public StepResult Step(CaptionBatch batch, StepContext context)
+    {
+        var images = batch.Images ?? throw new ArgumentException("Stage C trains on images; the batch holds cached latents.", nameof(batch));
+        var draws = context.Draws;
+        bool authors = Recipe == DiffusionRecipe.Authors;
+        bool dropCaptions = authors && draws.DropCaptions(CaptionDropout);
+        var captions = dropCaptions ? Enumerable.Repeat("", batch.Count).ToArray() : batch.Captions;
+
+        Tensor x0;
+        using (Tape.NoGrad())
+        {
+            using var features = _compressor.Encode(images, training: false);
+            using var shifted = Ops.Add(features, 1f);
+            x0 = Ops.Div(shifted, 42f);
+        }
+        using (x0)
+        using (var tape = Tape.Record())
+        {
+            using var c = _text.Encode(captions);
+            var t = authors ? draws.AuthorsTimesteps(batch.Count) : draws.UniformTimesteps(batch.Count);
+            using var noise = draws.Noise(x0.Shape.ToArray());
+            using var noised = _scheduler.AddNoise(x0, noise, t);
+            using var r = Tensor.FromArray(t, t.Length);
+            using var prediction = Prior.Forward(noised, r, c);
+            using var loss = authors ? DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.P2Weights(_scheduler, t)) : DiffusionLoss.Mse(prediction, noise);
+            tape.Backward(loss);
+            return new StepResult(loss.Item(), new Dictionary<string, double> { ["captions_dropped"] = dropCaptions ? 1 : 0 });
+        }
+    }
+
+    public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
+    {
+        _prior.Folder(weightOf).Write(folder, dtype);
+        _textEncoder.Folder(weightOf).Write(folder, dtype);
+        PipelineIndex.CopyFiles(_text.TokenizerFolder, Path.Combine(folder, "tokenizer"));
+        PipelineIndex.Prior.Write(folder);
+    }
+
+    public void Dispose()
+    {
+        Prior.Dispose();
+        _text.Dispose();
+        _compressor.Dispose();
+    }
+}

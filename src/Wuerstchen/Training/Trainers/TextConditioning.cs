@@ -1,0 +1,51 @@
+using Wuerstchen.Autograd;
+using Wuerstchen.Models;
+using Wuerstchen.Tensors;
+using Wuerstchen.Text;
+
+namespace Wuerstchen.Training.Trainers;
+
+/// <summary>
+/// A stage's tokenizer + CLIP text encoder during training: captions → <c>last_hidden_state</c> [B, 77, d] with the
+/// padding mask, exactly as the pipelines encode prompts (SPEC §5.1). Frozen, it runs without recording; trained
+/// jointly (<c>--train-text-encoder</c>), it records so the loss reaches its weights.
+/// </summary>
+public sealed class TextConditioning(ClipTokenizer tokenizer, string tokenizerFolder, ClipTextModel textEncoder, bool train) : IDisposable
+{
+    public ClipTokenizer Tokenizer { get; } = tokenizer;
+
+    /// <summary>Folder the tokenizer files were read from (copied into pipeline checkpoints).</summary>
+    public string TokenizerFolder { get; } = tokenizerFolder;
+
+    public ClipTextModel TextEncoder { get; } = textEncoder;
+    public bool Train { get; } = train;
+
+    /// <summary>Loads <c>tokenizer/</c> and <c>text_encoder/</c> of a pipeline folder (writable weights when trained).</summary>
+    public static TextConditioning FromPipelineFolder(string folder, bool train)
+    {
+        var tokenizerFolder = Path.Combine(folder, "tokenizer");
+        var encoderFolder = Path.Combine(folder, "text_encoder");
+        if (!Directory.Exists(tokenizerFolder) || !Directory.Exists(encoderFolder))
+            throw new DirectoryNotFoundException($"'{folder}' needs tokenizer/ and text_encoder/ subfolders (a Würstchen pipeline folder).");
+        var tokenizer = ClipTokenizer.FromDirectory(tokenizerFolder);
+        return new TextConditioning(tokenizer, tokenizerFolder, ClipTextModel.FromPretrained(encoderFolder, writable: train), train);
+    }
+
+    public Tensor Encode(IReadOnlyList<string> captions)
+    {
+        int length = Tokenizer.ModelMaxLength;
+        var ids = new int[captions.Count * length];
+        var mask = new int[captions.Count * length];
+        for (int b = 0; b < captions.Count; b++)
+        {
+            var encoding = Tokenizer.Encode(captions[b], length);
+            encoding.InputIds.CopyTo(ids, b * length);
+            encoding.AttentionMask.CopyTo(mask, b * length);
+        }
+        if (Train) return TextEncoder.Forward(ids, mask, captions.Count);
+        using var _ = Tape.NoGrad();
+        return TextEncoder.Forward(ids, mask, captions.Count);
+    }
+
+    public void Dispose() => TextEncoder.Dispose();
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Wuerstchen.Cli;
+using Wuerstchen.Models;
+using Wuerstchen.Models.EfficientNet;
+using Wuerstchen.Pipelines;
+using Wuerstchen.Tests.IO;
+using Wuerstchen.Training.Checkpoints;
+using static Wuerstchen.Tests.Training.Trainers.TrainerFixtures;
+
+namespace Wuerstchen.Tests.Cli;
+
+public class TrainCommandTests
+{
+    private static string TinyVqGanConfig => Path.Combine(DecoderFolder, "vqgan", "config.json");
+
+    /// <summary>Runs <c>train stage</c> in-process; --steps 2 and --batch 2 unless <paramref name="extra"/> sets them.</summary>
+    internal static CliRunner.Result Train(string stage, string data, string output, params string[] extra)
+    {
+        var args = new List<string> { "train", stage, "--data", data, "--output", output, "--log-every", "1", "--lr", "1e-3" };
+        if (!extra.Contains("--steps")) args.AddRange(["--steps", "2"]);
+        if (!extra.Contains("--batch")) args.AddRange(["--batch", "2"]);
+        return CliRunner.Run([.. args, .. extra]);
+    }
+
+    [Fact]
+    public void StageATrainsTwoStepsAndTheFolderLoads()
+    {
+        using var temp = Shapes(4);
+        var output = Path.Combine(temp.Path, "out");
+        var result = Train("stage-a", Path.Combine(temp.Path, "data"), output, "--resolution", "32", "--config", TinyVqGanConfig, "--reconstruction", "l1");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        Assert.Contains("step 2/2", result.Error);
+        Assert.Contains("loss", result.Error);
+        using var vq = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
+        Assert.Equal(64, vq.Config.NumVqEmbeddings);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(output, "train_log.jsonl")).Length);
+    }
+
+    [Fact]
+    public void StageBTrainsTwoStepsAndThePipelineFolderLoads()
+    {
+        using var temp = Shapes(4, size: 64);
+        var output = Path.Combine(temp.Path, "out");
+        var result = Train("stage-b", Path.Combine(temp.Path, "data"), output, "--resolution", "64", "--init", DecoderFolder, "--ema", "diffusers", "--export-dtype", "f16");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        var folder = ModelFolder.Open(output, "WuerstchenDecoderPipeline");
+        using var decoder = WuerstchenDiffNeXt.FromPretrained(folder.ComponentPath("decoder"), "fp16");
+        using var effnet = EfficientNetEncoder.FromPretrained(Path.Combine(output, "effnet"));
+        Assert.Equal(8, effnet.Config.CLatent);
+    }
+
+    [Fact]
+    public void StageCTrainsTwoStepsFromScratchAndThePipelineFolderLoads()
+    {
+        using var temp = Shapes(4, size: 64);
+        var effnetFolder = Path.Combine(temp.Path, "effnet");
+        using (var effnet = EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 1)) effnet.Save(effnetFolder);
+        var output = Path.Combine(temp.Path, "out");
+        var result = Train("stage-c", Path.Combine(temp.Path, "data"), output, "--resolution", "64", "--text-encoder", PriorFolder,
+            "--effnet", effnetFolder, "--width", "32", "--depth", "1", "--heads", "4", "--ema", "authors", "--ema-every", "1");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        var folder = ModelFolder.Open(output, "WuerstchenPriorPipeline");
+        using var prior = WuerstchenPrior.FromPretrained(folder.ComponentPath("prior"));
+        Assert.Equal(new Wuerstchen.Models.Configs.WuerstchenPriorConfig(8, 32, 24, 64, 1, 4), prior.Config);
+    }
+
+    [Fact]
+    public void BadSamplesAreNamedAndSkippedOrStopTheRun()
+    {
+        using var temp = Shapes(4);
+        var data = Path.Combine(temp.Path, "data");
+        File.WriteAllBytes(Path.Combine(data, "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        File.WriteAllText(Path.Combine(data, "broken.txt"), "a broken image");
+        File.Copy(Path.Combine(data, "000000.png"), Path.Combine(data, "uncaptioned.png"));
+
+        var skip = Train("stage-a", data, Path.Combine(temp.Path, "skip"), "--resolution", "32", "--config", TinyVqGanConfig, "--steps", "5", "--batch", "1");
+        Assert.True(skip.ExitCode == CliApp.ExitSuccess, skip.Error);
+        Assert.Contains("uncaptioned.png", skip.Error);
+        Assert.Contains("broken.png", skip.Error);                    // 5 single-image steps pass every sample of the first epoch
+
+        var stop = Train("stage-a", data, Path.Combine(temp.Path, "stop"), "--resolution", "32", "--config", TinyVqGanConfig, "--on-bad-sample", "stop");
+        Assert.Equal(CliApp.ExitFailure, stop.ExitCode);
+        Assert.Contains("uncaptioned.png", stop.Error);               // found when the folder is indexed
+
+        File.Delete(Path.Combine(data, "uncaptioned.png"));
+        var output = Path.Combine(temp.Path, "stop2");
+        var stop2 = Train("stage-a", data, output, "--resolution", "32", "--config", TinyVqGanConfig, "--on-bad-sample", "stop",
+            "--steps", "5", "--batch", "1", "--checkpoint-every", "1", "--keep-checkpoints", "0");
+        Assert.Equal(CliApp.ExitFailure, stop2.ExitCode);
+        Assert.Contains("broken.png", stop2.Error);
+        // Every checkpoint written before the failure is whole and loads; nothing half-written is left.
+        foreach (var (_, path) in CheckpointFolder.List(output))
+            using (PaellaVQModel.FromPretrained(Path.Combine(path, "vqgan"))) { }
+        Assert.DoesNotContain(Directory.EnumerateDirectories(output), d => Path.GetFileName(d).StartsWith(".tmp", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(output, "vqgan")));  // no final export of a failed run
+    }
+
+    [Fact]
+    public void UnknownChoicesAreUsageErrorsNamingTheOption()
+    {
+        using var temp = Shapes(2);
+        var result = Train("stage-a", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "out"), "--ema", "sometimes");
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--ema", result.Error);
+        result = Train("stage-b", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "out"));
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--init", result.Error);
+    }
+}

@@ -1,0 +1,65 @@
+using Wuerstchen.Autograd;
+using Wuerstchen.Models;
+using Wuerstchen.Models.Configs;
+using Wuerstchen.Models.Init;
+using Wuerstchen.Tensors;
+using Wuerstchen.Training.Trainers;
+using static Wuerstchen.Tests.Training.Trainers.TrainerFixtures;
+
+namespace Wuerstchen.Tests.Training.Trainers;
+
+public class StageATrainerTests
+{
+    internal static PaellaVQConfig TinyConfig => PaellaVQConfig.Load(Path.Combine(DecoderFolder, "vqgan"));
+
+    internal static TrainerOptions Options(string output, long steps) => new()
+    {
+        OutputFolder = output, Steps = steps, BatchSize = 2, LearningRate = 1e-3, Seed = 4, WeightDecay = 0,
+    };
+
+    [Fact]
+    public void TrainsFromScratchAndWritesALoadableVqganFolder()
+    {
+        using var data = Shapes(4);
+        var output = Path.Combine(data.Path, "out");
+        var reported = new List<Wuerstchen.Training.Progress.TrainingProgress>();
+        using (var objective = new StageAObjective(VqGanInit.Create(TinyConfig, seed: 9), ReconstructionLoss.L1))
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(output, 2)) { OnProgress = reported.Add }.Run();
+
+        using var vq = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
+        Assert.Equal(TinyConfig, vq.Config);
+        Assert.True(Differ(Weights(VqGanInit.Create(TinyConfig, seed: 9)), Weights(vq)));
+        var first = reported[0].Terms;
+        Assert.Equal(reported[0].Loss, first["loss_recon"] + first["loss_codebook"] + 0.25 * first["loss_commit"], 5);
+        // Trained in train mode: the encoder BatchNorm's running statistics moved away from (0, 1).
+        Assert.NotEqual(0f, vq.StateDict().Single(kv => kv.Key.EndsWith("running_mean", StringComparison.Ordinal)).Value.ToArray().Select(Math.Abs).Max());
+    }
+
+    [Fact]
+    public void TheCodebookStartsFromEncoderOutputsOfTheFirstBatch()
+    {
+        using var data = Shapes(2);
+        var output = Path.Combine(data.Path, "out");
+        // lr 0 and no weight decay: the update leaves every parameter as initialised, so the codebook is the data init.
+        using (var objective = new StageAObjective(VqGanInit.Create(TinyConfig, seed: 9)))
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(output, 1) with { LearningRate = 0 }).Run();
+
+        var dataset = Open(Path.Combine(data.Path, "data"));
+        using var fresh = VqGanInit.Create(TinyConfig, seed: 9);
+        var vectors = new HashSet<string>();
+        for (int i = 0; i < dataset.Count; i++)
+        {
+            using var image = dataset.LoadImage(i, default);
+            using var batch = image.Reshape(1, 3, 32, 32);
+            using var _ = Tape.NoGrad();
+            using var latents = fresh.Encode(batch);
+            using var last = Ops.ToChannelsLast(latents);
+            var v = last.ToArray();
+            for (int p = 0; p < v.Length; p += 4) vectors.Add(string.Join(",", v[p..(p + 4)].Select(x => x.ToString("R"))));
+        }
+        using var trained = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
+        var codebook = trained.Codebook.ToArray();
+        for (int row = 0; row < TinyConfig.NumVqEmbeddings; row++)
+            Assert.Contains(string.Join(",", codebook[(row * 4)..(row * 4 + 4)].Select(x => x.ToString("R"))), vectors);
+    }
+}

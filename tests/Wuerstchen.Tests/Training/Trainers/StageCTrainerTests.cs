@@ -1,0 +1,134 @@
+using Wuerstchen.Models;
+using Wuerstchen.Pipelines;
+using Wuerstchen.Training.Checkpoints;
+using Wuerstchen.Training.Progress;
+using Wuerstchen.Training.Trainers;
+using static Wuerstchen.Tests.Training.Trainers.TrainerFixtures;
+
+namespace Wuerstchen.Tests.Training.Trainers;
+
+public class StageCTrainerTests
+{
+    private static TrainerOptions Options(string output, long steps, long checkpointEvery = 0, bool resume = false) => new()
+    {
+        OutputFolder = output,
+        Steps = steps,
+        BatchSize = 2,
+        LearningRate = 1e-3,
+        WarmupSteps = 2,
+        Seed = 7,
+        CheckpointEvery = checkpointEvery,
+        KeepCheckpoints = 0,
+        Resume = resume,
+        Ema = new EmaOptions(EmaMode.Authors, Every: 2, Start: 3, Beta: 0.9),
+    };
+
+    [Fact]
+    public void TrainsAndWritesALoadablePriorPipeline()
+    {
+        using var data = Shapes(6);
+        var output = Path.Combine(data.Path, "out");
+        var initial = Weights(WuerstchenPrior.FromPretrained(Path.Combine(PriorFolder, "prior")));
+        var reported = new List<TrainingProgress>();
+        using (var objective = StageC())
+        {
+            var summary = new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(output, 3) with { Ema = EmaOptions.Off })
+            { OnProgress = reported.Add }.Run();
+            Assert.Equal(3, summary.Step);
+            Assert.False(summary.Cancelled);
+        }
+
+        Assert.Equal([1L, 2L, 3L], reported.Select(p => p.Step));
+        Assert.All(reported, p => Assert.True(double.IsFinite(p.Loss) && p.Loss > 0));
+        Assert.Equal(0.0, reported[0].LearningRate);                   // warm-up starts at 0
+        Assert.Equal(5e-4, reported[1].LearningRate, 12);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, TrainLog.FileName)).Length);
+
+        var folder = ModelFolder.Open(output, "WuerstchenPriorPipeline");
+        using var prior = WuerstchenPrior.FromPretrained(folder.ComponentPath("prior"));
+        Assert.True(Differ(initial, Weights(prior)));
+        using var text = ClipTextModel.FromPretrained(folder.ComponentPath("text_encoder"));
+        Assert.Equal(Weights(ClipTextModel.FromPretrained(Path.Combine(PriorFolder, "text_encoder"))).Keys.Order(), Weights(text).Keys.Order());
+        Assert.Single(CheckpointFolder.List(output));                  // the final checkpoint
+    }
+
+    [Fact]
+    public void ResumedRunReachesTheSameWeightsAsAnUninterruptedOne()
+    {
+        using var data = Shapes(6);
+        var dataset = Path.Combine(data.Path, "data");
+
+        // Uninterrupted: 6 updates (3 batches per epoch: crosses two epoch boundaries), EMA copies then blends.
+        var straight = Path.Combine(data.Path, "straight");
+        using (var objective = StageC())
+            new Trainer(objective, Open(dataset), Options(straight, 6, checkpointEvery: 2)).Run();
+
+        // Interrupted after update 3 (a cancellation between updates writes a checkpoint), then resumed.
+        var split = Path.Combine(data.Path, "split");
+        using (var cts = new CancellationTokenSource())
+        using (var objective = StageC())
+        {
+            var summary = new Trainer(objective, Open(dataset), Options(split, 6, checkpointEvery: 2))
+            { OnProgress = p => { if (p.Step == 3) cts.Cancel(); } }.Run(cts.Token);
+            Assert.True(summary.Cancelled);
+            Assert.Equal(3, summary.Step);
+        }
+        Assert.Equal(3, CheckpointFolder.Latest(split)!.Value.Step);
+        using (var objective = StageC())
+        {
+            var summary = new Trainer(objective, Open(dataset), Options(split, 6, checkpointEvery: 2, resume: true)).Run();
+            Assert.Equal(3, summary.ResumedFrom);
+            Assert.Equal(6, summary.Step);
+        }
+
+        using var a = WuerstchenPrior.FromPretrained(Path.Combine(straight, "prior"));
+        using var b = WuerstchenPrior.FromPretrained(Path.Combine(split, "prior"));
+        AssertBitIdentical(Weights(a), Weights(b));
+        using var stateA = TrainingStateOf(straight);
+        using var stateB = TrainingStateOf(split);
+        foreach (var (key, t) in stateA.Tensors) Assert.Equal(t.ToArray(), stateB.Tensors[key].ToArray());
+        Assert.Equal(LossColumn(straight), LossColumn(split));
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameWeightsWhateverTheThreadCount()
+    {
+        using var data = Shapes(4);
+        var dataset = Path.Combine(data.Path, "data");
+        int threads = Wuerstchen.Kernels.Threads.Count;
+        try
+        {
+            Wuerstchen.Kernels.Threads.Count = 1;
+            using (var objective = StageC(DiffusionRecipe.Diffusers))
+                new Trainer(objective, Open(dataset), Options(Path.Combine(data.Path, "one"), 2) with { Ema = EmaOptions.Off }).Run();
+            Wuerstchen.Kernels.Threads.Count = Math.Max(2, threads);
+            using (var objective = StageC(DiffusionRecipe.Diffusers))
+                new Trainer(objective, Open(dataset), Options(Path.Combine(data.Path, "many"), 2) with { Ema = EmaOptions.Off }).Run();
+        }
+        finally
+        {
+            Wuerstchen.Kernels.Threads.Count = threads;
+        }
+        using var a = WuerstchenPrior.FromPretrained(Path.Combine(data.Path, "one", "prior"));
+        using var b = WuerstchenPrior.FromPretrained(Path.Combine(data.Path, "many", "prior"));
+        AssertBitIdentical(Weights(a), Weights(b));
+    }
+
+    [Fact]
+    public void AnOutputFolderWithCheckpointsIsNotOverwrittenWithoutResume()
+    {
+        using var data = Shapes(4);
+        var output = Path.Combine(data.Path, "out");
+        using (var objective = StageC())
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(output, 1)).Run();
+        using var again = StageC();
+        var error = Assert.Throws<IOException>(() => new Trainer(again, Open(Path.Combine(data.Path, "data")), Options(output, 2)).Run());
+        Assert.Contains("resume", error.Message);
+    }
+
+    internal static Wuerstchen.Training.TrainingState TrainingStateOf(string output) =>
+        Wuerstchen.Training.TrainingState.Load(Path.Combine(CheckpointFolder.Latest(output)!.Value.Path, CheckpointFolder.TrainingStateFileName));
+
+    internal static string[] LossColumn(string output) =>
+        File.ReadAllLines(Path.Combine(output, TrainLog.FileName)).Select(l => l[..l.IndexOf("\"it_per_s\"", StringComparison.Ordinal)]).ToArray();
+}
