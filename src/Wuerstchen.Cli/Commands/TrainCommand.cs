@@ -27,7 +27,7 @@ public static class TrainCommand
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
-            o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit]),
+            o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit, o.CodebookRestartEvery]),
     };
 
     private static Command Stage(CliContext context, string name, string description, Build build, Func<TrainOptions, Option[]> own)

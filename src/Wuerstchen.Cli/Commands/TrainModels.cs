@@ -100,7 +100,10 @@ internal static class TrainModels
             "l1" => ReconstructionLoss.L1,
             var other => throw new CliUsageException("--reconstruction", $"'{other}' is not mse or l1."),
         };
-        return new StageAObjective(vqgan, reconstruction, initCodebookFromData: init is null && !parse.GetValue(o.NoCodebookInit));
+        return new StageAObjective(vqgan, reconstruction, initCodebookFromData: init is null && !parse.GetValue(o.NoCodebookInit))
+        {
+            CodebookRestartEvery = parse.GetValue(o.CodebookRestartEvery),
+        };
     }
 
     private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init)

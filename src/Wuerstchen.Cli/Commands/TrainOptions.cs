@@ -53,6 +53,7 @@ public sealed class TrainOptions
 
     // Stage A
     public Option<string> Reconstruction { get; } = new("--reconstruction") { Description = "Stage A reconstruction loss: mse or l1.", DefaultValueFactory = _ => "mse" };
+    public Option<int> CodebookRestartEvery { get; } = new("--codebook-restart-every") { Description = "Stage A: every N updates, re-seed codebook rows no vector of the batch chose from the batch's encoder outputs (0: never).", DefaultValueFactory = _ => 0 };
     public Option<bool> NoCodebookInit { get; } = new("--no-codebook-init") { Description = "Stage A: keep the uniform codebook initialisation instead of seeding it from the first batch's encoder outputs." };
 
     // LoRA

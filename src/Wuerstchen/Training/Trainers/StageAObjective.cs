@@ -33,6 +33,9 @@ public sealed class StageAObjective : ITrainingObjective
     public float CommitmentWeight { get; }
     public bool InitCodebookFromData { get; }
 
+    /// <summary>Every N updates, codebook rows that no vector of the batch chose are re-seeded from the batch (0: never).</summary>
+    public int CodebookRestartEvery { get; init; }
+
     public string Name => "stage-a";
     public IReadOnlyList<NamedParameter> Parameters { get; }
     public IReadOnlyList<NamedParameter> Buffers { get; }
@@ -52,7 +55,6 @@ public sealed class StageAObjective : ITrainingObjective
     public StepResult Step(CaptionBatch batch, StepContext context)
     {
         var images = batch.Images ?? throw new ArgumentException("Stage A trains on images; the batch holds cached latents.", nameof(batch));
-        if (context.Step == 0 && InitCodebookFromData) InitCodebook(images, context.Draws);
 
         VqGan.Training = true;
         try
@@ -60,12 +62,18 @@ public sealed class StageAObjective : ITrainingObjective
             using var tape = Tape.Record();
             using var latents = VqGan.Encode(images);
             int[] indices;
+            int restarted = 0;
             using (Tape.NoGrad())
             using (var detached = latents.Detach())
             {
-                var (rows, nearest) = VqGan.Quantize(detached);
-                rows.Dispose();
-                indices = nearest;
+                indices = Nearest(detached);
+                bool init = context.Step == 0 && InitCodebookFromData;
+                bool restart = !init && CodebookRestartEvery > 0 && context.Step % CodebookRestartEvery == 0;
+                if (init || restart)
+                {
+                    restarted = ReseedRows(detached, indices, onlyUnused: !init, context.Draws);
+                    indices = Nearest(detached);
+                }
             }
             using var vq = VectorQuantizerLoss.Compute(latents, VqGan.Codebook, indices, CommitmentWeight);
             using var reconstruction = VqGan.Decode(vq.Quantized);
@@ -78,6 +86,7 @@ public sealed class StageAObjective : ITrainingObjective
                 ["loss_codebook"] = vq.CodebookLoss.Item(),
                 ["loss_commit"] = vq.CommitmentLoss.Item(),
                 ["codebook_used"] = indices.Distinct().Count(),
+                ["codebook_restarted"] = restarted,
             });
         }
         finally
@@ -93,22 +102,36 @@ public sealed class StageAObjective : ITrainingObjective
         return Ops.Mean(magnitude, []);
     }
 
-    // Rows ← random encoder outputs of the first batch (evaluation-mode encoder, nothing recorded).
-    private void InitCodebook(Tensor images, DiffusionTrainingDraws draws)
+    private int[] Nearest(Tensor latents)
     {
-        using var _ = Tape.NoGrad();
-        using var latents = VqGan.Encode(images);
+        var (rows, nearest) = VqGan.Quantize(latents);
+        rows.Dispose();
+        return nearest;
+    }
+
+    // Rows ← encoder outputs of this batch picked at random: every row at the first step (so every entry starts where
+    // the data is), and later only rows no vector of the batch chose (dead codes, which no gradient would ever move).
+    // The encoder outputs are the training-mode ones (batch-statistics BatchNorm), the distribution the codebook serves.
+    // Needs no state beyond the codebook itself, so resuming stays exact.
+    private int ReseedRows(Tensor latents, int[] indices, bool onlyUnused, DiffusionTrainingDraws draws)
+    {
         using var pixels = Ops.ToChannelsLast(latents);
         int d = VqGan.Config.LatentChannels, k = VqGan.Config.NumVqEmbeddings;
+        var used = new bool[k];
+        if (onlyUnused) foreach (int i in indices) used[i] = true;
         var vectors = pixels.AsSpan();
         long count = vectors.Length / d;
         var codebook = VqGan.Codebook.AsSpan();
+        int reseeded = 0;
         for (int row = 0; row < k; row++)
         {
+            if (used[row]) continue;
             long pick = (long)(draws.Generator.NextDouble() * count);
             vectors.Slice((int)(pick * d), d).CopyTo(codebook.Slice(row * d, d));
+            reseeded++;
         }
-        Recorder.WroteInPlace(VqGan.Codebook);
+        if (reseeded > 0) Recorder.WroteInPlace(VqGan.Codebook);
+        return reseeded;
     }
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype) =>
