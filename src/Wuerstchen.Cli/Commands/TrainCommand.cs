@@ -11,7 +11,7 @@ using Wuerstchen.Training.Trainers;
 namespace Wuerstchen.Cli.Commands;
 
 /// <summary>
-/// <c>wuerstchen train stage-a|stage-b|stage-c --data DIR --output DIR …</c>: a thin shell over the library's
+/// <c>wuerstchen train stage-a|stage-b|stage-c|lora --data DIR --output DIR …</c>: a thin shell over the library's
 /// <see cref="Trainer"/> and the stage objectives (<see cref="TrainModels"/> builds them). Progress goes to the
 /// error stream, one line per <c>--log-every</c> updates; Ctrl+C writes a checkpoint and exits with 130, and the
 /// same command with <c>--resume</c> continues exactly where it stopped.
@@ -28,6 +28,8 @@ public static class TrainCommand
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
             o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit]),
+        Stage(context, "lora", "LoRA adapters on Stage C's attention projections (prior and text encoder frozen); writes pytorch_lora_weights.safetensors.", TrainModels.Lora,
+            o => [o.Init, o.TextEncoder, o.Effnet, o.Rank, o.Alpha, o.LoraRecipe, o.CaptionDropout]),
     };
 
     private static Command Stage(CliContext context, string name, string description, Build build, Func<TrainOptions, Option[]> own)

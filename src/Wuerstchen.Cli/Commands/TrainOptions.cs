@@ -57,7 +57,8 @@ public sealed class TrainOptions
 
     // LoRA
     public Option<int> Rank { get; } = new("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => 4 };
-    public Option<float> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale alpha/rank; default: the rank)." };
+    public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale alpha/rank; default: the rank)." };
+    public Option<string> LoraRecipe { get; } = new("--recipe") { Description = "LoRA loss: 'diffusers' (the LoRA script's plain MSE, t ~ U[0,1)) or 'authors' (p2-weighted, t warp, caption dropout).", DefaultValueFactory = _ => "diffusers" };
 
     public IEnumerable<Option> Shared => [Data, Output, Resolution, RandomFlip, OnBadSample, Steps, Batch, Lr, Warmup, WeightDecay, Beta2, ClipNorm,
         Ema, EmaEvery, EmaStart, EmaBeta, Seed, CheckpointEvery, KeepCheckpoints, Resume, LogEvery, ExportDtype, Threads];

@@ -39,6 +39,13 @@ public sealed class StageCObjective : ITrainingObjective
     /// <summary>Takes ownership of the models.</summary>
     public StageCObjective(WuerstchenPrior prior, TextConditioning text, ISemanticCompressor compressor,
         DiffusionRecipe recipe = DiffusionRecipe.Authors, double captionDropout = 0.05)
+        : this(prior, text, compressor, recipe, captionDropout, trainPrior: true)
+    {
+    }
+
+    /// <summary><paramref name="trainPrior"/> false: the prior is frozen (LoRA trains adapters attached to it).</summary>
+    internal StageCObjective(WuerstchenPrior prior, TextConditioning text, ISemanticCompressor compressor,
+        DiffusionRecipe recipe, double captionDropout, bool trainPrior)
     {
         if (compressor.LatentChannels != prior.Config.CIn)
             throw new ArgumentException($"The semantic compressor gives {compressor.LatentChannels} channels, the prior's c_in is {prior.Config.CIn}.", nameof(compressor));
@@ -50,7 +57,7 @@ public sealed class StageCObjective : ITrainingObjective
         _compressor = compressor;
         Recipe = recipe;
         CaptionDropout = captionDropout;
-        _prior = new TrainedComponent("prior", prior, ConfigJsonWriter.ToJson(prior.Config), ComponentFolder.DiffusersWeights, trained: true);
+        _prior = new TrainedComponent("prior", prior, ConfigJsonWriter.ToJson(prior.Config), ComponentFolder.DiffusersWeights, trainPrior);
         _textEncoder = new TrainedComponent("text_encoder", text.TextEncoder, ConfigJsonWriter.ToJson(text.TextEncoder.Config), ComponentFolder.TransformersWeights, text.Train);
         Parameters = [.. _prior.Parameters, .. _textEncoder.Parameters];
         Buffers = [.. _prior.Buffers, .. _textEncoder.Buffers];
