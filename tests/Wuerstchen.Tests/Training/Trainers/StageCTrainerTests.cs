@@ -115,6 +115,27 @@ public class StageCTrainerTests
     }
 
     [Fact]
+    public void TheTextEncoderTrainsJointlyOnlyWhenAsked()
+    {
+        using var data = Shapes(2);
+        var frozenOut = Path.Combine(data.Path, "frozen");
+        var jointOut = Path.Combine(data.Path, "joint");
+        using (var objective = StageC(trainTextEncoder: false))
+        {
+            Assert.DoesNotContain(objective.Parameters, p => p.Name.StartsWith("text_encoder.", StringComparison.Ordinal));
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(frozenOut, 1) with { Ema = EmaOptions.Off }).Run();
+        }
+        using (var objective = StageC(trainTextEncoder: true))
+        {
+            Assert.Contains(objective.Parameters, p => p.Name == "text_encoder.text_model.final_layer_norm.weight");
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(jointOut, 1) with { Ema = EmaOptions.Off, WarmupSteps = 0 }).Run();
+        }
+        var original = Weights(ClipTextModel.FromPretrained(Path.Combine(PriorFolder, "text_encoder")));
+        AssertBitIdentical(original, Weights(ClipTextModel.FromPretrained(Path.Combine(frozenOut, "text_encoder"))));
+        Assert.True(Differ(original, Weights(ClipTextModel.FromPretrained(Path.Combine(jointOut, "text_encoder")))));
+    }
+
+    [Fact]
     public void AnOutputFolderWithCheckpointsIsNotOverwrittenWithoutResume()
     {
         using var data = Shapes(4);
