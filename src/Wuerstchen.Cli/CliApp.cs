@@ -25,6 +25,7 @@ public static class CliApp
             TokenizeCommand.Create(context),
             InfoCommand.Create(context),
             MakeDatasetCommand.Create(context),
+            MakeTokenizerCommand.Create(context),
             EvaluateAdherenceCommand.Create(context),
             BenchCommand.Create(context),
             TrainCommand.Create(context),

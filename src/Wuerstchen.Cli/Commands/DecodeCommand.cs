@@ -5,8 +5,9 @@ using Wuerstchen.Pipelines.ImageEncoding;
 namespace Wuerstchen.Cli.Commands;
 
 /// <summary>
-/// <c>wuerstchen decode LATENT -o out.png</c> with <c>--vqgan DIR</c> for a Stage B latent (Stage A decoder) or
-/// <c>--decoder DIR</c> for a Stage C latent (Stage B sampling + Stage A, as after the prior).
+/// <c>wuerstchen decode LATENT -o out.png</c> with <c>--vqgan DIR</c> for a Stage B latent (Stage A decoder; a
+/// <c>--decoder</c> pipeline folder's vqgan serves too) or <c>--decoder DIR</c> for a Stage C latent (Stage B sampling
+/// + Stage A, as after the prior).
 /// </summary>
 public static class DecodeCommand
 {
@@ -45,10 +46,13 @@ public static class DecodeCommand
             Wuerstchen.Tensors.Tensor images;
             if (space == LatentSpace.StageB)
             {
-                if (vqgan == null) throw new CliUsageException("--vqgan", $"'{latentPath}' holds Stage B latents; decoding them needs Stage A (--vqgan DIR).");
-                using var codec = EncodeDecodeInputs.LoadVqgan("--vqgan", vqgan);
+                // A decoder pipeline folder has a vqgan too.
+                string option = vqgan != null ? "--vqgan" : "--decoder";
+                string folder = vqgan ?? decoderFolder
+                    ?? throw new CliUsageException("--vqgan", $"'{latentPath}' holds Stage B latents; decoding them needs Stage A (--vqgan DIR).");
+                using var codec = EncodeDecodeInputs.LoadVqgan(option, folder);
                 if (latents.Size(1) != codec.Model.Config.LatentChannels)
-                    throw new CliUsageException("LATENT", $"'{latentPath}' has {latents.Size(1)}-channel latents; the VQGAN in '{vqgan}' decodes {codec.Model.Config.LatentChannels}.");
+                    throw new CliUsageException("LATENT", $"'{latentPath}' has {latents.Size(1)}-channel latents; the VQGAN in '{folder}' decodes {codec.Model.Config.LatentChannels}.");
                 images = codec.Decode(latents);
             }
             else

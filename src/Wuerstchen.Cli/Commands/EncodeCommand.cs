@@ -47,8 +47,7 @@ public static class EncodeCommand
         else
         {
             using var codec = EncodeDecodeInputs.LoadEffnet("--effnet", effnet!);
-            EncodeDecodeInputs.CheckSize("IMAGE", () => { if (image.Size(2) < 2 || image.Size(3) < 2) throw new ArgumentException($"the image is {image.Size(3)}×{image.Size(2)}; too small to encode."); });
-            latents = codec.EncodeStageC(image);
+            latents = EncodeDecodeInputs.Checked("IMAGE", () => codec.EncodeStageC(image));
             space = LatentSpace.StageC;
             metadata["effnet"] = codec.Model.Config.Effnet;
         }

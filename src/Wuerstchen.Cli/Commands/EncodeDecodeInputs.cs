@@ -85,9 +85,12 @@ internal sealed class EncodeDecodeInputs
     }
 
     /// <summary>Runs a size check, reporting its ArgumentException as a usage error of <paramref name="argument"/>.</summary>
-    public static void CheckSize(string argument, Action check)
+    public static void CheckSize(string argument, Action check) => Checked(argument, () => { check(); return true; });
+
+    /// <summary>Runs <paramref name="work"/>, reporting an ArgumentException (a bad size or shape) as a usage error of <paramref name="argument"/>.</summary>
+    public static T Checked<T>(string argument, Func<T> work)
     {
-        try { check(); }
+        try { return work(); }
         catch (ArgumentException e) { throw new CliUsageException(argument, CliMessages.WithoutParameterName(e)); }
     }
 

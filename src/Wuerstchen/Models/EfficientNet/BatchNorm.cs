@@ -23,9 +23,6 @@ internal sealed class BatchNorm : Module
     public Tensor RunningVar { get; }
     public float Eps { get; }
 
-    /// <summary>Training-mode forward passes so far (torch's <c>num_batches_tracked</c>, which momentum-based updates never read).</summary>
-    public long NumBatchesTracked { get; private set; }
-
     public BatchNorm(WeightSource ws, int channels, float eps)
     {
         _name = ws.Prefix.TrimEnd('.');
@@ -44,37 +41,9 @@ internal sealed class BatchNorm : Module
         int c = RunningMean.Size(0);
         if (x.Rank != 4 || x.Size(1) != c)
             throw new ArgumentException($"{_name}: BatchNorm2d({c}) expects NCHW input with {c} channels, got {x}.", nameof(x));
-        long count = x.Numel / c;
         // torch refuses a single value per channel too: its variance would be 0/0 in the running-statistics update.
-        if (count < 2)
+        if (x.Numel / c < 2)
             throw new ArgumentException($"{_name}: training-mode BatchNorm needs more than one value per channel, got input {x}.", nameof(x));
-
-        // y = (x − μ_B) / √(σ²_B + eps) · weight + bias from differentiable ops, so gradients flow into x, weight and bias
-        // through the batch statistics.
-        using var mean = Ops.Mean(x, [0, 2, 3], keepDim: true);
-        using var centered = Ops.Sub(x, mean);
-        using var squares = Ops.Square(centered);
-        using var variance = Ops.Mean(squares, [0, 2, 3], keepDim: true);
-        using var shifted = Ops.Add(variance, Eps);
-        using var std = Ops.Sqrt(shifted);
-        using var normalized = Ops.Div(centered, std);
-        using var scaled = Ops.Mul(normalized, Weight.Reshape(1, c, 1, 1));
-        var y = Ops.Add(scaled, Bias.Reshape(1, c, 1, 1));
-
-        UpdateRunningStatistics(mean.ToArray(), variance.ToArray(), count);
-        return y;
-    }
-
-    private void UpdateRunningStatistics(float[] batchMean, float[] batchVariance, long count)
-    {
-        var runningMean = RunningMean.AsSpan();
-        var runningVar = RunningVar.AsSpan();
-        double unbias = (double)count / (count - 1);
-        for (int i = 0; i < runningMean.Length; i++)
-        {
-            runningMean[i] = (1 - Momentum) * runningMean[i] + Momentum * batchMean[i];
-            runningVar[i] = (float)((1 - Momentum) * runningVar[i] + Momentum * (batchVariance[i] * unbias));
-        }
-        NumBatchesTracked++;
+        return Ops.BatchNorm2dTrain(x, Weight, Bias, RunningMean, RunningVar, Momentum, Eps);
     }
 }

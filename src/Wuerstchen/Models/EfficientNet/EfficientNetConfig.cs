@@ -56,7 +56,7 @@ public sealed record EfficientNetConfig(
     ]);
 
     /// <summary>
-    /// A small backbone of the same design and total stride 32 (≈0.3 M parameters with a 256-wide head) for models trained
+    /// A small backbone of the same design and total stride 32 (172,464 parameters with a 256-wide head) for models trained
     /// from scratch on small data, where the 20 M-parameter V2-S would be slow and needlessly large.
     /// </summary>
     public static EfficientNetConfig Tiny { get; } = new(16, 256, "tiny", 16,

@@ -96,7 +96,7 @@ public sealed class EfficientNetEncoder : Module
         {
             var values = tensor.AsSpan();
             string name = key[(key.LastIndexOf('.') + 1)..];
-            if (name == "running_mean" || (name == "bias")) values.Clear();
+            if (name is "running_mean" or "bias") values.Clear();
             else if (name == "running_var" || (name == "weight" && tensor.Rank == 1)) values.Fill(1f);
             else if (key.StartsWith("mapper.", StringComparison.Ordinal))
             {

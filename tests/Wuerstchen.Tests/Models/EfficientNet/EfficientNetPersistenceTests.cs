@@ -63,6 +63,6 @@ public class EfficientNetPersistenceTests
         Assert.All(state["mapper.0.weight"], v => Assert.InRange(v, -1 / MathF.Sqrt(256), 1 / MathF.Sqrt(256)));
         using var again = EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny, seed: 7);
         Assert.Equal(head, again.StateDict().First(kv => kv.Key == "backbone.6.0.weight").Value.ToArray());
-        Assert.True(model.ParameterCount() < 400_000, $"Tiny has {model.ParameterCount()} parameters");
+        Assert.InRange(model.ParameterCount(), 100_000, 200_000);   // "tiny": over 100× smaller than V2-S
     }
 }
