@@ -34,7 +34,7 @@ public sealed class LoraObjective : ITrainingObjective
         if (text.Train) throw new ArgumentException("LoRA training keeps the text encoder frozen.", nameof(text));
         if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), rank, "The LoRA rank must be at least 1.");
         _stage = new StageCObjective(prior, text, compressor, recipe, captionDropout, trainPrior: false);
-        Network = PriorLora.Attach(prior, rank, new TorchGenerator(seed), alpha);
+        Network = PriorLora.Attach(prior, rank, alpha ?? rank, new TorchGenerator(seed)); // α defaults to the rank, as in the script
         Parameters = Network.NamedParameters().ToArray();
     }
 
