@@ -62,6 +62,15 @@ public class TrainCommandTests
         var folder = ModelFolder.Open(output, "WuerstchenPriorPipeline");
         using var prior = WuerstchenPrior.FromPretrained(folder.ComponentPath("prior"));
         Assert.Equal(new Wuerstchen.Models.Configs.WuerstchenPriorConfig(8, 32, 24, 64, 1, 4), prior.Config);
+
+        // Again on cached latents: encoded once, reused by the next run.
+        var cache = Path.Combine(temp.Path, "cache");
+        string[] cached = ["--resolution", "64", "--text-encoder", PriorFolder, "--effnet", effnetFolder, "--width", "32", "--depth", "1", "--heads", "4", "--latent-cache", cache];
+        var first = Train("stage-c", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "c1"), cached);
+        Assert.True(first.ExitCode == CliApp.ExitSuccess, first.Error);
+        Assert.Contains("1 shard(s) encoded", first.Error);
+        var second = Train("stage-c", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "c2"), cached);
+        Assert.Contains("0 shard(s) encoded", second.Error);
     }
 
     [Fact]

@@ -40,6 +40,9 @@ public sealed class LoraObjective : ITrainingObjective
 
     public StepResult Step(CaptionBatch batch, StepContext context) => _stage.Step(batch, context);
 
+    /// <inheritdoc cref="StageCObjective.CacheEncoder"/>
+    public LatentEncoder CacheEncoder(string compressorIdentity) => _stage.CacheEncoder(compressorIdentity);
+
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
     {
         // Same layout as LoraNetwork.Save, with the EMA average where it is on; adapters stay F32 (they are small).

@@ -136,6 +136,25 @@ public class StageCTrainerTests
     }
 
     [Fact]
+    public void TrainingOnCachedLatentsGivesTheSameWeightsAsEncodingEachBatch()
+    {
+        using var data = Shapes(4);
+        var dataset = Path.Combine(data.Path, "data");
+        var options = Options(Path.Combine(data.Path, "plain"), 2) with { Ema = EmaOptions.Off };
+        using (var objective = StageC())
+            new Trainer(objective, Open(dataset), options).Run();
+        using (var objective = StageC())
+        {
+            var opened = Open(dataset);
+            using var cache = Wuerstchen.Data.LatentCache.Build(opened, Path.Combine(data.Path, "cache"), objective.CacheEncoder("test-compressor"), batchSize: 3);
+            new Trainer(objective, opened, options with { OutputFolder = Path.Combine(data.Path, "cached") }) { Latents = cache }.Run();
+        }
+        using var a = WuerstchenPrior.FromPretrained(Path.Combine(data.Path, "plain", "prior"));
+        using var b = WuerstchenPrior.FromPretrained(Path.Combine(data.Path, "cached", "prior"));
+        AssertBitIdentical(Weights(a), Weights(b));
+    }
+
+    [Fact]
     public void AnOutputFolderWithCheckpointsIsNotOverwrittenWithoutResume()
     {
         using var data = Shapes(4);
