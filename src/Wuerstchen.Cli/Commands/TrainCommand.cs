@@ -11,7 +11,7 @@ using Wuerstchen.Training.Trainers;
 namespace Wuerstchen.Cli.Commands;
 
 /// <summary>
-/// <c>wuerstchen train stage-a|stage-b|stage-c --data DIR --output DIR …</c>: a thin shell over the library's
+/// <c>wuerstchen train stage-a|stage-b|stage-c|lora --data DIR --output DIR …</c>: a thin shell over the library's
 /// <see cref="Trainer"/> and the stage objectives (<see cref="TrainModels"/> builds them). Progress goes to the
 /// error stream, one line per <c>--log-every</c> updates; Ctrl+C writes a checkpoint and exits with 130, and the
 /// same command with <c>--resume</c> continues exactly where it stopped.
@@ -23,11 +23,13 @@ public static class TrainCommand
     public static Command Create(CliContext context) => new("train", "Train a stage (docs/TRAINING.md): checkpoints, exact resume, train_log.jsonl.")
     {
         Stage(context, "stage-c", "Stage C, the text-conditional prior, on semantic-compressor latents.", TrainModels.StageC,
-            o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout]),
+            o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
             o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit, o.CodebookRestartEvery]),
+        Stage(context, "lora", "LoRA adapters on Stage C's attention projections (prior and text encoder frozen); writes pytorch_lora_weights.safetensors.", TrainModels.Lora,
+            o => [o.Init, o.TextEncoder, o.Effnet, o.Rank, o.Alpha, o.LoraRecipe, o.CaptionDropout, o.LatentCache]),
     };
 
     private static Command Stage(CliContext context, string name, string description, Build build, Func<TrainOptions, Option[]> own)
@@ -71,9 +73,11 @@ public static class TrainCommand
             using var objective = build(parse, o, options.Seed);
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{objective.Name}: {objective.Parameters.Sum(p => p.Value.Numel):N0} trainable parameters, {dataset.Count} samples, batch {options.BatchSize}, {Threads.Count} threads"));
+            using var latents = LatentCacheFor(parse, o, objective, dataset, error);
             var console = ProgressConsole(context);
             var trainer = new Trainer(objective, dataset, options)
             {
+                Latents = latents,
                 OnProgress = p => console.MarkupLine(Markup(p)),
                 Log = message => error.WriteLine(message),
             };
@@ -93,6 +97,26 @@ public static class TrainCommand
             error.WriteLine($"error: bad sample {e.Message}");
             return CliApp.ExitFailure;
         }
+    }
+
+    /// <summary>With <c>--latent-cache</c>: the frozen compressor's outputs, built or brought up to date before training.</summary>
+    private static LatentCache? LatentCacheFor(ParseResult parse, TrainOptions o, ITrainingObjective objective, ImageCaptionDataset dataset, TextWriter error)
+    {
+        if (parse.GetValue(o.LatentCache) is not { } folder) return null;
+        if (dataset.Options.Crop != CropMode.Center)
+            throw new CliUsageException("--latent-cache", "cached latents need the deterministic centre crop.");
+        var effnet = TrainModels.Component(parse.GetValue(o.Effnet)!, "effnet", "--effnet");
+        var files = Directory.GetFiles(effnet, "*.json").Concat(Directory.GetFiles(effnet, "*.safetensors")).Order(StringComparer.Ordinal);
+        string identity = Data.LatentEncoder.FingerprintFiles(files);
+        var encoder = objective switch
+        {
+            StageCObjective c => c.CacheEncoder(identity),
+            LoraObjective l => l.CacheEncoder(identity),
+            _ => throw new CliUsageException("--latent-cache", $"{objective.Name} does not train on cached latents."),
+        };
+        var cache = LatentCache.Build(dataset, folder, encoder, batchSize: parse.GetValue(o.Batch));
+        error.WriteLine($"latent cache {folder}: {cache.RebuiltShards} shard(s) encoded, the rest reused");
+        return cache;
     }
 
     private static TrainerOptions Options(ParseResult parse, TrainOptions o)

@@ -106,6 +106,32 @@ internal static class TrainModels
         };
     }
 
+    public static ITrainingObjective Lora(ParseResult parse, TrainOptions o, ulong seed)
+    {
+        string init = parse.GetValue(o.Init) ?? throw new CliUsageException("--init", "LoRA adapts a trained prior: give its pipeline folder.");
+        if (parse.GetValue(o.TrainTextEncoder)) throw new CliUsageException("--train-text-encoder", "LoRA keeps the text encoder frozen.");
+        var recipe = Recipe(parse.GetValue(o.LoraRecipe)!);
+        string effnetFolder = parse.GetValue(o.Effnet) ?? throw new CliUsageException("--effnet", "LoRA on Stage C needs the semantic compressor its latents are defined by.");
+        var prior = WuerstchenPrior.FromPretrained(Component(init, "prior", "--init"));
+        var disposables = new List<IDisposable> { prior };
+        try
+        {
+            var text = Text(parse, o, init);
+            disposables.Add(text);
+            var compressor = new EfficientNetCompressor(EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet")),
+                downscaleForStageC: recipe == DiffusionRecipe.Authors);
+            disposables.Add(compressor);
+            int rank = parse.GetValue(o.Rank);
+            if (rank < 1) throw new CliUsageException("--rank", $"must be at least 1, got {rank}.");
+            return new LoraObjective(prior, text, compressor, rank, parse.GetValue(o.Alpha), seed, recipe, parse.GetValue(o.CaptionDropout));
+        }
+        catch
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
+            throw;
+        }
+    }
+
     private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init)
     {
         string folder = parse.GetValue(o.TextEncoder) ?? init

@@ -39,6 +39,7 @@ public sealed class TrainOptions
     public Option<bool> TrainTextEncoder { get; } = new("--train-text-encoder") { Description = "Train the CLIP text encoder jointly (frozen by default)." };
     public Option<string> Effnet { get; } = new("--effnet") { Description = "Semantic compressor folder (effnet/ with config.json, as Stage B training writes it)." };
     public Option<string> Recipe { get; } = new("--recipe") { Description = "Stage C loss: 'authors' (p2-weighted, t warp, caption dropout 0.05, 3/4 downscale for the compressor) or 'diffusers' (plain MSE, t ~ U[0,1))." , DefaultValueFactory = _ => "authors" };
+    public Option<string> LatentCache { get; } = new("--latent-cache") { Description = "Stage C / LoRA: encode every image once with the frozen compressor into this folder and train on the cached latents (rebuilt when the images, compressor or resolution change)." };
     public Option<double> CaptionDropout { get; } = new("--caption-dropout") { Description = "Probability that a whole batch trains on empty captions (classifier-free guidance).", DefaultValueFactory = _ => 0.05 };
 
     // Stage C from scratch: the prior's size (c_in and c_cond follow the compressor and the text encoder).
@@ -58,7 +59,8 @@ public sealed class TrainOptions
 
     // LoRA
     public Option<int> Rank { get; } = new("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => 4 };
-    public Option<float> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale alpha/rank; default: the rank)." };
+    public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale alpha/rank; default: the rank)." };
+    public Option<string> LoraRecipe { get; } = new("--recipe") { Description = "LoRA loss: 'diffusers' (the LoRA script's plain MSE, t ~ U[0,1)) or 'authors' (p2-weighted, t warp, caption dropout).", DefaultValueFactory = _ => "diffusers" };
 
     public IEnumerable<Option> Shared => [Data, Output, Resolution, RandomFlip, OnBadSample, Steps, Batch, Lr, Warmup, WeightDecay, Beta2, ClipNorm,
         Ema, EmaEvery, EmaStart, EmaBeta, Seed, CheckpointEvery, KeepCheckpoints, Resume, LogEvery, ExportDtype, Threads];

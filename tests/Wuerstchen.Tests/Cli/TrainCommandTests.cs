@@ -62,6 +62,15 @@ public class TrainCommandTests
         var folder = ModelFolder.Open(output, "WuerstchenPriorPipeline");
         using var prior = WuerstchenPrior.FromPretrained(folder.ComponentPath("prior"));
         Assert.Equal(new Wuerstchen.Models.Configs.WuerstchenPriorConfig(8, 32, 24, 64, 1, 4), prior.Config);
+
+        // Again on cached latents: encoded once, reused by the next run.
+        var cache = Path.Combine(temp.Path, "cache");
+        string[] cached = ["--resolution", "64", "--text-encoder", PriorFolder, "--effnet", effnetFolder, "--width", "32", "--depth", "1", "--heads", "4", "--latent-cache", cache];
+        var first = Train("stage-c", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "c1"), cached);
+        Assert.True(first.ExitCode == CliApp.ExitSuccess, first.Error);
+        Assert.Contains("1 shard(s) encoded", first.Error);
+        var second = Train("stage-c", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "c2"), cached);
+        Assert.Contains("0 shard(s) encoded", second.Error);
     }
 
     [Fact]
@@ -105,5 +114,64 @@ public class TrainCommandTests
         result = Train("stage-b", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "out"));
         Assert.Equal(CliApp.ExitUsage, result.ExitCode);
         Assert.Contains("--init", result.Error);
+    }
+}
+
+public class TrainCommandLoraAndResumeTests
+{
+    [Fact]
+    public void LoraTrainsTwoStepsAndTheFileLoadsOntoThePrior()
+    {
+        using var temp = Shapes(4, size: 64);
+        var effnetFolder = Path.Combine(temp.Path, "effnet");
+        using (var effnet = EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 1)) effnet.Save(effnetFolder);
+        var output = Path.Combine(temp.Path, "out");
+        var result = TrainCommandTests.Train("lora", Path.Combine(temp.Path, "data"), output, "--resolution", "64", "--init", PriorFolder, "--effnet", effnetFolder, "--rank", "3");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        using var prior = WuerstchenPrior.FromPretrained(Path.Combine(PriorFolder, "prior"));
+        using var lora = Wuerstchen.Models.Lora.PriorLora.Load(prior, Path.Combine(output, "pytorch_lora_weights.safetensors"));
+        Assert.Equal(3, lora.Rank);
+    }
+
+    [Fact]
+    public void AKilledProcessResumedWithResumeEndsWithTheSameWeightsAsAnUninterruptedRun()
+    {
+        using var temp = Shapes(4);
+        var data = Path.Combine(temp.Path, "data");
+        string[] Args(string output) => ["train", "stage-a", "--data", data, "--output", output, "--resolution", "32", "--batch", "1",
+            "--steps", "12", "--checkpoint-every", "2", "--keep-checkpoints", "0", "--log-every", "1",
+            "--config", Path.Combine(DecoderFolder, "vqgan", "config.json"), "--ema", "diffusers", "--seed", "5", "--threads", "1"];
+
+        // A real process, killed once it has written its second checkpoint (mid-run: 6 are due).
+        var killed = Path.Combine(temp.Path, "killed");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Wuerstchen.Cli.dll"));
+        foreach (var arg in Args(killed)) start.ArgumentList.Add(arg);
+        using (var process = Process.Start(start)!)
+        {
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var clock = Stopwatch.StartNew();
+            while (CheckpointFolder.List(killed).Count < 2 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(5);
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(killed, "vqgan", "config.json")), "the process finished before it could be killed");
+        long resumedFrom = CheckpointFolder.Latest(killed)!.Value.Step;
+        Assert.InRange(resumedFrom, 4, 10);
+
+        var resumed = CliRunner.Run([.. Args(killed), "--resume"]);
+        Assert.True(resumed.ExitCode == CliApp.ExitSuccess, resumed.Error);
+        Assert.Contains($"resuming from", resumed.Error);
+        var straight = Path.Combine(temp.Path, "straight");
+        var uninterrupted = CliRunner.Run(Args(straight));
+        Assert.True(uninterrupted.ExitCode == CliApp.ExitSuccess, uninterrupted.Error);
+
+        using var a = PaellaVQModel.FromPretrained(Path.Combine(straight, "vqgan"));
+        using var b = PaellaVQModel.FromPretrained(Path.Combine(killed, "vqgan"));
+        AssertBitIdentical(Weights(a), Weights(b));
+        Assert.Equal(12, File.ReadAllLines(Path.Combine(killed, "train_log.jsonl")).Length);
     }
 }

@@ -17,6 +17,7 @@ public sealed class EfficientNetCompressor(EfficientNetEncoder encoder, bool dow
     public int LatentChannels => Encoder.Config.CLatent;
     public Module Module => Encoder;
     public string ConfigJson => Encoder.Config.ToJson();
+    public string InputSignature => DownscaleForStageC ? "imagenet-normalised;downscale=3/4-bilinear-antialias" : "imagenet-normalised";
 
     public Tensor Encode(Tensor images, bool training)
     {

@@ -18,6 +18,9 @@ public interface ISemanticCompressor : IDisposable
     /// <summary>The weights (parameters and BatchNorm buffers) under state-dict keys.</summary>
     Module Module { get; }
 
+    /// <summary>How <see cref="Encode"/> treats its input (resize, normalisation): part of a latent cache's identity.</summary>
+    string InputSignature { get; }
+
     /// <summary>The component's <c>config.json</c> text (folder <c>effnet</c> of a checkpoint).</summary>
     string ConfigJson { get; }
 

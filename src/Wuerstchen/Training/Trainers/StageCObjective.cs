@@ -39,6 +39,13 @@ public sealed class StageCObjective : ITrainingObjective
     /// <summary>Takes ownership of the models.</summary>
     public StageCObjective(WuerstchenPrior prior, TextConditioning text, ISemanticCompressor compressor,
         DiffusionRecipe recipe = DiffusionRecipe.Authors, double captionDropout = 0.05)
+        : this(prior, text, compressor, recipe, captionDropout, trainPrior: true)
+    {
+    }
+
+    /// <summary><paramref name="trainPrior"/> false: the prior is frozen (LoRA trains adapters attached to it).</summary>
+    internal StageCObjective(WuerstchenPrior prior, TextConditioning text, ISemanticCompressor compressor,
+        DiffusionRecipe recipe, double captionDropout, bool trainPrior)
     {
         if (compressor.LatentChannels != prior.Config.CIn)
             throw new ArgumentException($"The semantic compressor gives {compressor.LatentChannels} channels, the prior's c_in is {prior.Config.CIn}.", nameof(compressor));
@@ -50,7 +57,7 @@ public sealed class StageCObjective : ITrainingObjective
         _compressor = compressor;
         Recipe = recipe;
         CaptionDropout = captionDropout;
-        _prior = new TrainedComponent("prior", prior, ConfigJsonWriter.ToJson(prior.Config), ComponentFolder.DiffusersWeights, trained: true);
+        _prior = new TrainedComponent("prior", prior, ConfigJsonWriter.ToJson(prior.Config), ComponentFolder.DiffusersWeights, trainPrior);
         _textEncoder = new TrainedComponent("text_encoder", text.TextEncoder, ConfigJsonWriter.ToJson(text.TextEncoder.Config), ComponentFolder.TransformersWeights, text.Train);
         Parameters = [.. _prior.Parameters, .. _textEncoder.Parameters];
         Buffers = [.. _prior.Buffers, .. _textEncoder.Buffers];
@@ -58,18 +65,17 @@ public sealed class StageCObjective : ITrainingObjective
 
     public StepResult Step(CaptionBatch batch, StepContext context)
     {
-        var images = batch.Images ?? throw new ArgumentException("Stage C trains on images; the batch holds cached latents.", nameof(batch));
         var draws = context.Draws;
         bool authors = Recipe == DiffusionRecipe.Authors;
         bool dropCaptions = authors && draws.DropCaptions(CaptionDropout);
         var captions = dropCaptions ? Enumerable.Repeat("", batch.Count).ToArray() : batch.Captions;
 
         Tensor x0;
-        using (Tape.NoGrad())
+        if (batch.Latents is { } cached) x0 = cached.Clone();
+        else
         {
-            using var features = _compressor.Encode(images, training: false);
-            using var shifted = Ops.Add(features, 1f);
-            x0 = Ops.Div(shifted, 42f);
+            var images = batch.Images ?? throw new ArgumentException("The batch holds neither images nor latents.", nameof(batch));
+            x0 = Latent(images);
         }
         using (x0)
         using (var tape = Tape.Record())
@@ -85,6 +91,23 @@ public sealed class StageCObjective : ITrainingObjective
             return new StepResult(loss.Item(), new Dictionary<string, double> { ["captions_dropped"] = dropCaptions ? 1 : 0 });
         }
     }
+
+    /// <summary>x0 = (compressor(images) + 1) / 42, nothing recorded.</summary>
+    private Tensor Latent(Tensor images)
+    {
+        using var _ = Tape.NoGrad();
+        using var features = _compressor.Encode(images, training: false);
+        using var shifted = Ops.Add(features, 1f);
+        return Ops.Div(shifted, 42f);
+    }
+
+    /// <summary>
+    /// The frozen half of a step as a <see cref="LatentEncoder"/> for a <see cref="LatentCache"/>: images → x0.
+    /// <paramref name="compressorIdentity"/> must name the compressor's weights (e.g. a fingerprint of its files);
+    /// the compressor's input handling is part of the identity, so switching recipes rebuilds the cache.
+    /// </summary>
+    public LatentEncoder CacheEncoder(string compressorIdentity) =>
+        new($"{compressorIdentity};stage-c-x0;input={_compressor.InputSignature}", Latent);
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
     {

@@ -36,6 +36,12 @@ public sealed class Trainer
     /// <summary>Receives plain messages: resuming, checkpoints written.</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>
+    /// Cached encoder outputs of the dataset (built for the same dataset instance): batches then carry latents
+    /// instead of images, for objectives whose encoder is frozen (<see cref="StageCObjective.CacheEncoder"/>).
+    /// </summary>
+    public LatentCache? Latents { get; init; }
+
     public Trainer(ITrainingObjective objective, ImageCaptionDataset dataset, TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(objective);
@@ -79,7 +85,7 @@ public sealed class Trainer
             return new TrainingSummary(step, resumedFrom, false, latest?.Path, double.NaN, TimeSpan.Zero, _dataset.Skipped);
         }
 
-        var loader = new CaptionBatchLoader(_dataset, o.BatchSize, dropLast: true);
+        var loader = new CaptionBatchLoader(_dataset, o.BatchSize, dropLast: true, Latents);
         using var log = TrainLog.Open(o.OutputFolder, step);
         var clock = Stopwatch.StartNew();
         string? lastCheckpoint = latest?.Path;

@@ -86,7 +86,7 @@ public class PriorLoraTests
         using var inputs = new Inputs();
         using var prior = WuerstchenPrior.FromPretrained(ModelFolders.TinyPrior);
         var basePred = inputs.Run(prior);
-        using var lora = PriorLora.Attach(prior, rank: 4, new TorchGenerator(1));
+        using var lora = PriorLora.Attach(prior, rank: 4, alpha: 4f, new TorchGenerator(1));
         Assert.Equal(8, lora.Layers.Count);
         Assert.All(lora.Layers, l =>
         {
@@ -110,7 +110,7 @@ public class PriorLoraTests
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "lora.safetensors");
         float[] withNew;
-        using (var fresh = PriorLora.Attach(prior, rank: 2, new TorchGenerator(3), alpha: 8f))
+        using (var fresh = PriorLora.Attach(prior, rank: 2, alpha: 8f, new TorchGenerator(3)))
         {
             foreach (var l in fresh.Layers) l.Up.AsSpan().Fill(0.05f); // make the term visible
             Assert.Equal(4f, fresh.Layers[0].Scale);

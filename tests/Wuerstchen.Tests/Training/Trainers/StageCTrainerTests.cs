@@ -115,6 +115,46 @@ public class StageCTrainerTests
     }
 
     [Fact]
+    public void TheTextEncoderTrainsJointlyOnlyWhenAsked()
+    {
+        using var data = Shapes(2);
+        var frozenOut = Path.Combine(data.Path, "frozen");
+        var jointOut = Path.Combine(data.Path, "joint");
+        using (var objective = StageC(trainTextEncoder: false))
+        {
+            Assert.DoesNotContain(objective.Parameters, p => p.Name.StartsWith("text_encoder.", StringComparison.Ordinal));
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(frozenOut, 1) with { Ema = EmaOptions.Off }).Run();
+        }
+        using (var objective = StageC(trainTextEncoder: true))
+        {
+            Assert.Contains(objective.Parameters, p => p.Name == "text_encoder.text_model.final_layer_norm.weight");
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(jointOut, 1) with { Ema = EmaOptions.Off, WarmupSteps = 0 }).Run();
+        }
+        var original = Weights(ClipTextModel.FromPretrained(Path.Combine(PriorFolder, "text_encoder")));
+        AssertBitIdentical(original, Weights(ClipTextModel.FromPretrained(Path.Combine(frozenOut, "text_encoder"))));
+        Assert.True(Differ(original, Weights(ClipTextModel.FromPretrained(Path.Combine(jointOut, "text_encoder")))));
+    }
+
+    [Fact]
+    public void TrainingOnCachedLatentsGivesTheSameWeightsAsEncodingEachBatch()
+    {
+        using var data = Shapes(4);
+        var dataset = Path.Combine(data.Path, "data");
+        var options = Options(Path.Combine(data.Path, "plain"), 2) with { Ema = EmaOptions.Off };
+        using (var objective = StageC())
+            new Trainer(objective, Open(dataset), options).Run();
+        using (var objective = StageC())
+        {
+            var opened = Open(dataset);
+            using var cache = Wuerstchen.Data.LatentCache.Build(opened, Path.Combine(data.Path, "cache"), objective.CacheEncoder("test-compressor"), batchSize: 3);
+            new Trainer(objective, opened, options with { OutputFolder = Path.Combine(data.Path, "cached") }) { Latents = cache }.Run();
+        }
+        using var a = WuerstchenPrior.FromPretrained(Path.Combine(data.Path, "plain", "prior"));
+        using var b = WuerstchenPrior.FromPretrained(Path.Combine(data.Path, "cached", "prior"));
+        AssertBitIdentical(Weights(a), Weights(b));
+    }
+
+    [Fact]
     public void AnOutputFolderWithCheckpointsIsNotOverwrittenWithoutResume()
     {
         using var data = Shapes(4);

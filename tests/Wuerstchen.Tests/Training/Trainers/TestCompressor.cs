@@ -23,6 +23,7 @@ internal sealed class TestCompressor : Module, ISemanticCompressor
 
     public int LatentChannels { get; }
     public Module Module => this;
+    public string InputSignature => $"bilinear-1/{_factor}";
     public string ConfigJson => $"{{\"_class_name\": \"TestCompressor\", \"c_latent\": {LatentChannels}}}";
 
     public Tensor Encode(Tensor images, bool training)

@@ -58,5 +58,4 @@ internal static class TrainerFixtures
     public static bool Differ(Dictionary<string, float[]> a, Dictionary<string, float[]> b) =>
         a.Any(kv => !kv.Value.AsSpan().SequenceEqual(b[kv.Key]));
 
-    public static Tensor Item(float v) => Tensor.Scalar(v);
 }
