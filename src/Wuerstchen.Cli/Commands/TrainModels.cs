@@ -23,7 +23,7 @@ internal static class TrainModels
     {
         string? init = parse.GetValue(o.Init);
         var recipe = Recipe(parse.GetValue(o.Recipe)!);
-        var text = Text(parse, o, init);
+        var text = Text(parse, o, init, seed);
         try
         {
             string effnetFolder = parse.GetValue(o.Effnet) ?? throw new CliUsageException("--effnet", "Stage C needs the semantic compressor its latents are defined by (the effnet/ folder written by Stage B training).");
@@ -63,7 +63,7 @@ internal static class TrainModels
             string stageA = parse.GetValue(o.StageA) ?? init ?? throw new CliUsageException("--stage-a", "Stage B needs the frozen Stage A VQGAN (--stage-a DIR).");
             var vqgan = PaellaVQModel.FromPretrained(Component(stageA, "vqgan", "--stage-a"));
             disposables.Add(vqgan);
-            var text = Text(parse, o, init);
+            var text = Text(parse, o, init, seed);
             disposables.Add(text);
             bool freeze = parse.GetValue(o.FreezeEffnet);
             EfficientNetEncoder effnet;
@@ -116,7 +116,7 @@ internal static class TrainModels
         var disposables = new List<IDisposable> { prior };
         try
         {
-            var text = Text(parse, o, init);
+            var text = Text(parse, o, init, seed);
             disposables.Add(text);
             var compressor = new EfficientNetCompressor(EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet")),
                 downscaleForStageC: recipe == DiffusionRecipe.Authors);
@@ -132,13 +132,14 @@ internal static class TrainModels
         }
     }
 
-    private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init)
+    private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init, ulong seed)
     {
         string folder = parse.GetValue(o.TextEncoder) ?? init
             ?? throw new CliUsageException("--text-encoder", "a pipeline folder with text_encoder/ and tokenizer/ is needed (or --init).");
         try
         {
-            return TextConditioning.FromPipelineFolder(folder, parse.GetValue(o.TrainTextEncoder));
+            // A text encoder made from scratch draws from its own stream, not the model initialisation's.
+            return TextConditioning.FromPipelineFolder(folder, parse.GetValue(o.TrainTextEncoder), seed ^ 0x5445_5854UL);
         }
         catch (DirectoryNotFoundException e)
         {

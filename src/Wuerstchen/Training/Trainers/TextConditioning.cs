@@ -20,15 +20,30 @@ public sealed class TextConditioning(ClipTokenizer tokenizer, string tokenizerFo
     public ClipTextModel TextEncoder { get; } = textEncoder;
     public bool Train { get; } = train;
 
-    /// <summary>Loads <c>tokenizer/</c> and <c>text_encoder/</c> of a pipeline folder (writable weights when trained).</summary>
-    public static TextConditioning FromPipelineFolder(string folder, bool train)
+    /// <summary>
+    /// Loads <c>tokenizer/</c> and <c>text_encoder/</c> of a pipeline folder (writable weights when trained). A
+    /// <c>text_encoder/</c> holding only a <c>config.json</c> is a text encoder to train from scratch jointly with the
+    /// stage (HF CLIP initialisation seeded by <paramref name="seed"/>); that needs <paramref name="train"/>.
+    /// </summary>
+    public static TextConditioning FromPipelineFolder(string folder, bool train, ulong seed = 0)
     {
         var tokenizerFolder = Path.Combine(folder, "tokenizer");
         var encoderFolder = Path.Combine(folder, "text_encoder");
         if (!Directory.Exists(tokenizerFolder) || !Directory.Exists(encoderFolder))
             throw new DirectoryNotFoundException($"'{folder}' needs tokenizer/ and text_encoder/ subfolders (a Würstchen pipeline folder).");
         var tokenizer = ClipTokenizer.FromDirectory(tokenizerFolder);
-        return new TextConditioning(tokenizer, tokenizerFolder, ClipTextModel.FromPretrained(encoderFolder, writable: train), train);
+        return new TextConditioning(tokenizer, tokenizerFolder, LoadOrCreate(encoderFolder, train, seed), train);
+    }
+
+    private static ClipTextModel LoadOrCreate(string encoderFolder, bool train, ulong seed)
+    {
+        bool hasWeights = Directory.EnumerateFiles(encoderFolder, "*.safetensors*").Any();
+        if (hasWeights) return ClipTextModel.FromPretrained(encoderFolder, writable: train);
+        string config = Path.Combine(encoderFolder, "config.json");
+        if (!File.Exists(config)) throw new FileNotFoundException($"'{encoderFolder}' has neither weights nor a config.json.", config);
+        if (!train)
+            throw new InvalidDataException($"'{encoderFolder}' has a config.json but no weights: a text encoder trained from scratch must train jointly (--train-text-encoder).");
+        return Wuerstchen.Models.Init.ClipTextInit.Create(Wuerstchen.Models.Configs.ClipTextConfig.Load(config), seed);
     }
 
     public Tensor Encode(IReadOnlyList<string> captions)
