@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Trains the shipped default model (models/default) from scratch on this machine's CPU, stage by stage, with the
+# project's own trainers. Every stage checkpoints and the whole script is resumable: run it again after an
+# interruption and each stage continues from its newest checkpoint (bit-identical to an uninterrupted run).
+#
+#   scripts/train-default-model.sh [WORK_DIR]        (default WORK_DIR: ../train-default beside the repo)
+#
+# Stages (see models/README.md for the architecture and docs/TRAINING.md for the options):
+#   0. the procedural shapes dataset (20,000 captioned 256x256 images) and our own BPE tokenizer;
+#   1. Stage A, the VQGAN, on 128x128 downscaled images (convolutional, so it decodes 256x256 as well);
+#   2. Stage B, the decoder, with the tiny semantic compressor and a text encoder trained jointly;
+#   3. Stage C, the prior, on the frozen compressor's latents, with its own text encoder trained jointly;
+#   4. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="${1:-$repo/../train-default}"
+mkdir -p "$work"
+work="$(cd "$work" && pwd)"
+configs="$repo/models/default-configs"
+
+steps_a="${STEPS_A:-1200}"
+steps_b="${STEPS_B:-6000}"
+steps_c="${STEPS_C:-8000}"
+
+cli="$work/bin/Wuerstchen.Cli.dll"
+if [[ ! -f "$cli" ]]; then
+  dotnet publish "$repo/src/Wuerstchen.Cli" -c Release -o "$work/bin" >/dev/null
+fi
+wuerstchen() { dotnet "$cli" "$@"; }
+
+# Runs `wuerstchen train ...` into OUT, resuming when OUT already has a checkpoint, skipping when it is finished.
+train() {
+  local out="$1"; shift
+  if [[ -f "$out/.done" ]]; then echo "$(basename "$out"): done"; return; fi
+  local resume=()
+  if compgen -G "$out/checkpoint-*" >/dev/null; then resume=(--resume); fi
+  wuerstchen train "$@" --output "$out" "${resume[@]}"
+  touch "$out/.done"
+}
+
+# 0. Data and tokenizer.
+data="$work/shapes256"
+if [[ ! -f "$data/metadata.jsonl" ]]; then
+  rm -rf "$data"
+  wuerstchen make-dataset shapes --count 20000 --size 256 --seed 2026 --output "$data"
+fi
+text_init="$work/text-init"
+if [[ ! -f "$text_init/tokenizer/vocab.json" ]]; then
+  rm -rf "$text_init"
+  wuerstchen make-tokenizer --captions "$data" --vocab-size 1024 --output "$text_init/tokenizer"
+  mkdir -p "$text_init/text_encoder"
+  cp "$configs/text_encoder.json" "$text_init/text_encoder/config.json"   # config only: trained from scratch
+fi
+
+# 1. Stage A.
+train "$work/stage-a" stage-a --data "$data" --config "$configs/vqgan.json" \
+  --resolution 128 --batch 8 --steps "$steps_a" --lr 3e-4 --warmup 100 --reconstruction l1 \
+  --codebook-restart-every 20 --checkpoint-every 100 --seed 1
+
+# 2. Stage B (+ semantic compressor + decoder text encoder).
+train "$work/stage-b" stage-b --data "$data" --config "$configs/decoder.json" \
+  --stage-a "$work/stage-a/vqgan" --effnet-config tiny \
+  --text-encoder "$text_init" --train-text-encoder \
+  --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 200 --seed 2
+
+# 3. Stage C (+ prior text encoder), on the frozen compressor from Stage B.
+train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
+  --effnet "$work/stage-b/effnet" --text-encoder "$text_init" --train-text-encoder \
+  --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --ema diffusers \
+  --checkpoint-every 200 --seed 3
+
+# 4. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
+"$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default"
+wuerstchen evaluate-adherence --prior "$repo/models/default/prior" --decoder "$repo/models/default/decoder" \
+  --output "$work/adherence" | tee "$work/adherence.txt"
