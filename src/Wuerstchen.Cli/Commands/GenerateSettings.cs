@@ -31,6 +31,10 @@ public sealed record GenerateSettings
     public string? PriorLatents { get; init; }
     public string? Variant { get; init; }
     public int? Threads { get; init; }
+    /// <summary>The GEMMs' arithmetic (<c>--compute</c>).</summary>
+    public ComputePrecision Compute { get; init; } = ComputePrecision.F32;
+    /// <summary>How Linear / 1×1-convolution weights are stored (<c>--weights</c>).</summary>
+    public WeightPrecision Weights { get; init; } = WeightPrecision.F32;
     public required string Output { get; init; }
     public string? SaveTensors { get; init; }
 
@@ -86,6 +90,8 @@ public sealed record GenerateSettings
             PriorLatents = parse.GetValue(o.PriorLatents),
             Variant = parse.GetValue(o.Variant),
             Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,
+            Compute = Precision.ParseCompute(parse.GetValue(o.Compute) ?? "f32"),
+            Weights = Precision.ParseWeights(parse.GetValue(o.Weights) ?? "f32"),
             Output = output,
             SaveTensors = saveTensors,
         };
