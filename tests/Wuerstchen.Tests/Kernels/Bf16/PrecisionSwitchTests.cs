@@ -34,6 +34,20 @@ public class PrecisionSwitchTests
     }
 
     [Fact]
+    public void ABf16CheckpointKeepsItsExactValues()
+    {
+        // The bf16 variant of the tiny prior: its values survive the trip through float32 and back unchanged.
+        string folder = Reference.Path_("tiny-wuerstchen-prior", "prior");
+        using var file = WeightSource.FromFolder(folder, "bf16");
+        using var stored = file.Get("cond_mapper.0.weight", 32, 24);
+        using var ws = WeightSource.FromFolder(folder, "bf16");
+        using var scope = Precision.Use(ComputePrecision.Reduced, WeightPrecision.Bf16);
+        using var layer = new Linear(ws.Scope("cond_mapper.0"), 24, 32);
+        using var kept = layer.Bf16Weight!.Widen();
+        Assert.Equal(stored.ToArray(), kept.ToArray());
+    }
+
+    [Fact]
     public void ShapeOnlyWeightsStayFloat32()
     {
         using var ws = WeightSource.Meta();
