@@ -53,7 +53,9 @@ public sealed class SemanticCodec(EfficientNetEncoder effnet) : IDisposable
     {
         var (h, w) = EmbeddingSize(height, width);
         if (rules.IsDecodableLatentSide(h) && rules.IsDecodableLatentSide(w)) return;
-        int step = Enumerable.Range(1, 64).First(rules.IsDecodableLatentSide);
+        int step = Enumerable.Range(1, 256).FirstOrDefault(rules.IsDecodableLatentSide);
+        if (step == 0)
+            throw new ArgumentException($"the image is {width}×{height}, which gives a {w}×{h} image embedding; the decoder's size rules ({rules}) decode no embedding side up to 256.");
         int pixels = PixelsFor(step);
         throw new ArgumentException(
             $"the image is {width}×{height}, which gives a {w}×{h} image embedding; Stage B decodes embeddings whose sides are multiples of {step} " +
