@@ -12,7 +12,8 @@ namespace Wuerstchen.Cli.Commands;
 /// <summary>
 /// <c>wuerstchen generate</c>: prompt → PNG(s) with the combined pipeline. Defaults are the combined pipeline's
 /// (prior 60 steps at guidance 4, decoder 12 steps without guidance) except the size: 1024 × 1024, the resolution
-/// Würstchen v2 was trained at, instead of diffusers' 512 × 512.
+/// Würstchen v2 was trained at, instead of diffusers' 512 × 512. Without <c>--prior</c>/<c>--decoder</c> it runs the
+/// <see cref="DefaultModel"/>, whose <c>defaults.json</c> replaces these defaults for every option not given.
 /// </summary>
 public static class GenerateCommand
 {
@@ -22,8 +23,9 @@ public static class GenerateCommand
     {
         var o = new GenerateOptions();
         var command = new Command("generate", "Generate images from a prompt (Stage C prior → Stage B decoder → Stage A VQGAN).");
+        command.Add(o.PromptArgument);
         foreach (var option in o.All) command.Add(option);
-        command.SetAction(parse => Run(context, GenerateSettings.From(parse, o)));
+        command.SetAction(parse => Run(context, GenerateSettings.From(parse, o, DefaultModel.Find)));
         return command;
     }
 

@@ -7,12 +7,13 @@ public sealed class GenerateOptions
 {
     public Option<string> Prior { get; } = new("--prior")
     {
-        Description = "Prior pipeline folder (WuerstchenPriorPipeline, e.g. warp-ai/wuerstchen-prior); required unless --random-weights.",
+        Description = "Prior pipeline folder (WuerstchenPriorPipeline, e.g. warp-ai/wuerstchen-prior). Without --prior and --decoder: " +
+            "the default model ($WUERSTCHEN_MODEL, else models/default beside the tool) with its recommended settings.",
     };
 
     public Option<string> Decoder { get; } = new("--decoder")
     {
-        Description = "Decoder pipeline folder (WuerstchenDecoderPipeline, e.g. warp-ai/wuerstchen); required unless --random-weights.",
+        Description = "Decoder pipeline folder (WuerstchenDecoderPipeline, e.g. warp-ai/wuerstchen); given together with --prior.",
     };
 
     public Option<bool> RandomWeights { get; } = new("--random-weights")
@@ -26,7 +27,9 @@ public sealed class GenerateOptions
         Description = "With --random-weights and no model folders: a CLIP tokenizer folder (vocab.json, merges.txt) or a pipeline folder.",
     };
 
-    public Option<string> Prompt { get; } = new("--prompt") { Description = "What to draw.", Required = true };
+    public Argument<string?> PromptArgument { get; } = new("PROMPT") { Description = "What to draw (or --prompt).", Arity = ArgumentArity.ZeroOrOne };
+
+    public Option<string> Prompt { get; } = new("--prompt") { Description = "What to draw (instead of the PROMPT argument)." };
 
     public Option<string> NegativePrompt { get; } = new("--negative-prompt") { Description = "What to steer away from (used where guidance > 1)." };
 
@@ -78,6 +81,13 @@ public sealed class GenerateOptions
         Description = "Start the prior from these latents (a safetensors file with one tensor, or one named 'latents', [N,16,h,w]) instead of drawing them.",
     };
 
+    public Option<string[]> Lora { get; } = new("--lora")
+    {
+        Description = "Apply a prior LoRA (diffusers/PEFT pytorch_lora_weights.safetensors) at strength SCALE (default 1): FILE[:SCALE]. " +
+            "Repeat for several; their effects add up.",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
     public Option<string> Variant { get; } = CreateVariant();
 
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
@@ -88,7 +98,7 @@ public sealed class GenerateOptions
     public Option<string> Weights { get; } = CreateChoice("--weights",
         "Linear / 1×1-convolution weight storage: f32 (default) or bf16 (half the memory).", "f32", "bf16");
 
-    public Option<string> Output { get; } = new("--output", "-o") { Description = "PNG file to write.", Required = true };
+    public Option<string> Output { get; } = new("--output", "-o") { Description = "PNG file to write (default: wuerstchen-SEED.png in the current folder)." };
 
     public Option<string> SaveTensors { get; } = new("--save-tensors")
     {
@@ -98,7 +108,7 @@ public sealed class GenerateOptions
     public IEnumerable<Option> All =>
     [
         Prior, Decoder, RandomWeights, Tokenizer, Prompt, NegativePrompt, Width, Height, PriorSteps, PriorTimesteps, PriorGuidance,
-        DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Variant, Threads, Output, SaveTensors,
+        DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Lora, Variant, Threads, Output, SaveTensors,
         Compute, Weights,
     ];
 

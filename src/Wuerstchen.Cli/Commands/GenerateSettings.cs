@@ -10,7 +10,7 @@ namespace Wuerstchen.Cli.Commands;
 /// <summary>The validated arguments of one <c>generate</c> run; every check names the offending option.</summary>
 public sealed record GenerateSettings
 {
-    /// <summary>Prior pipeline folder; null only with <see cref="RandomWeights"/> (then the compiled-in warp-ai configs).</summary>
+    /// <summary>Prior pipeline folder (the default model's when none was given); null only with <see cref="RandomWeights"/> (then the compiled-in warp-ai configs).</summary>
     public string? PriorFolder { get; init; }
     public string? DecoderFolder { get; init; }
     public bool RandomWeights { get; init; }
@@ -29,6 +29,8 @@ public sealed record GenerateSettings
     public int NumImages { get; init; } = 1;
     public ulong Seed { get; init; }
     public string? PriorLatents { get; init; }
+    /// <summary>Prior LoRAs from <c>--lora FILE[:SCALE]</c>, in the order given.</summary>
+    public IReadOnlyList<LoraFile> Loras { get; init; } = [];
     public string? Variant { get; init; }
     public int? Threads { get; init; }
     /// <summary>The GEMMs' arithmetic (<c>--compute</c>).</summary>
@@ -38,8 +40,15 @@ public sealed record GenerateSettings
     public required string Output { get; init; }
     public string? SaveTensors { get; init; }
 
-    public static GenerateSettings From(ParseResult parse, GenerateOptions o)
+    /// <param name="findDefaultModel">where the model comes from when neither --prior nor --decoder is given</param>
+    public static GenerateSettings From(ParseResult parse, GenerateOptions o, Func<DefaultModel>? findDefaultModel = null)
     {
+        string? positionalPrompt = parse.GetValue(o.PromptArgument), optionPrompt = parse.GetValue(o.Prompt);
+        if (positionalPrompt != null && optionPrompt != null)
+            throw new CliUsageException("--prompt", "give the prompt either as the argument or with --prompt, not both.");
+        string prompt = positionalPrompt ?? optionPrompt
+            ?? throw new CliUsageException("--prompt", "say what to draw: wuerstchen generate \"a red circle on a blue background\" -o out.png (or --prompt TEXT).");
+
         int? priorSteps = parse.GetValue(o.PriorSteps), decoderSteps = parse.GetValue(o.DecoderSteps);
         string? priorTimesteps = parse.GetValue(o.PriorTimesteps), decoderTimesteps = parse.GetValue(o.DecoderTimesteps);
         if (priorSteps != null && priorTimesteps != null)
@@ -47,7 +56,9 @@ public sealed record GenerateSettings
         if (decoderSteps != null && decoderTimesteps != null)
             throw new CliUsageException("--decoder-timesteps", "give either --decoder-steps or --decoder-timesteps, not both.");
 
-        string output = parse.GetValue(o.Output)!;
+        // torch seeds its engine with the low 32 bits, so a 32-bit random seed loses nothing.
+        ulong seed = parse.GetValue(o.Seed) ?? (ulong)System.Random.Shared.NextInt64(0, 1L << 32);
+        string output = parse.GetValue(o.Output) ?? $"wuerstchen-{seed}.png";
         if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             throw new CliUsageException("--output", $"'{output}' must be a .png file.");
         string? saveTensors = parse.GetValue(o.SaveTensors);
@@ -56,11 +67,17 @@ public sealed record GenerateSettings
 
         bool randomWeights = parse.GetValue(o.RandomWeights);
         string? priorFolder = parse.GetValue(o.Prior), decoderFolder = parse.GetValue(o.Decoder), tokenizer = parse.GetValue(o.Tokenizer);
+        DefaultModelSettings? defaults = null;
         if (!randomWeights)
         {
-            if (priorFolder == null) throw new CliUsageException("--prior", "the prior pipeline folder is required (or --random-weights for a smoke test).");
-            if (decoderFolder == null) throw new CliUsageException("--decoder", "the decoder pipeline folder is required (or --random-weights for a smoke test).");
             if (tokenizer != null) throw new CliUsageException("--tokenizer", "only used with --random-weights; the pipelines bring their own tokenizers.");
+            if (priorFolder == null && decoderFolder == null)
+            {
+                var model = (findDefaultModel ?? DefaultModel.Find)();
+                (priorFolder, decoderFolder, defaults) = (model.PriorFolder, model.DecoderFolder, model.Settings);
+            }
+            if (priorFolder == null) throw new CliUsageException("--prior", "give the prior pipeline folder with --decoder (or neither, for the default model).");
+            if (decoderFolder == null) throw new CliUsageException("--decoder", "give the decoder pipeline folder with --prior (or neither, for the default model).");
         }
         else if (tokenizer == null && (priorFolder == null || decoderFolder == null))
         {
@@ -68,26 +85,30 @@ public sealed record GenerateSettings
             throw new CliUsageException("--tokenizer", "--random-weights without --prior and --decoder needs a CLIP tokenizer folder (vocab.json, merges.txt) or a pipeline folder.");
         }
 
+        // The default model's recommended settings stand in for every option the command line leaves out.
+        T Value<T>(Option<T> option, T recommended) => defaults != null && parse.GetResult(option) is not { Implicit: false } ? recommended : parse.GetValue(option)!;
+        bool priorScheduleGiven = priorSteps != null || priorTimesteps != null, decoderScheduleGiven = decoderSteps != null || decoderTimesteps != null;
+
         return new GenerateSettings
         {
             PriorFolder = priorFolder,
             DecoderFolder = decoderFolder,
             RandomWeights = randomWeights,
             TokenizerFolder = tokenizer,
-            Prompt = parse.GetValue(o.Prompt)!,
+            Prompt = prompt,
             NegativePrompt = parse.GetValue(o.NegativePrompt),
-            Width = Positive(parse.GetValue(o.Width), "--width"),
-            Height = Positive(parse.GetValue(o.Height), "--height"),
-            PriorSteps = Positive(priorSteps ?? 60, "--prior-steps"),
-            PriorTimesteps = priorTimesteps == null ? null : ParseTimesteps(priorTimesteps, "--prior-timesteps"),
-            PriorGuidance = Finite(parse.GetValue(o.PriorGuidance), "--prior-guidance"),
-            DecoderSteps = Positive(decoderSteps ?? 12, "--decoder-steps"),
-            DecoderTimesteps = decoderTimesteps == null ? null : ParseTimesteps(decoderTimesteps, "--decoder-timesteps"),
-            DecoderGuidance = Finite(parse.GetValue(o.DecoderGuidance), "--decoder-guidance"),
+            Width = Positive(Value(o.Width, defaults?.Width ?? 0), "--width"),
+            Height = Positive(Value(o.Height, defaults?.Height ?? 0), "--height"),
+            PriorSteps = Positive(priorSteps ?? defaults?.PriorNumInferenceSteps ?? 60, "--prior-steps"),
+            PriorTimesteps = priorTimesteps != null ? ParseTimesteps(priorTimesteps, "--prior-timesteps") : priorScheduleGiven ? null : defaults?.PriorTimesteps,
+            PriorGuidance = Finite(Value(o.PriorGuidance, defaults?.PriorGuidanceScale ?? 0), "--prior-guidance"),
+            DecoderSteps = Positive(decoderSteps ?? defaults?.DecoderNumInferenceSteps ?? 12, "--decoder-steps"),
+            DecoderTimesteps = decoderTimesteps != null ? ParseTimesteps(decoderTimesteps, "--decoder-timesteps") : decoderScheduleGiven ? null : defaults?.DecoderTimesteps,
+            DecoderGuidance = Finite(Value(o.DecoderGuidance, defaults?.DecoderGuidanceScale ?? 0), "--decoder-guidance"),
             NumImages = Positive(parse.GetValue(o.NumImages), "--num-images"),
-            // torch seeds its engine with the low 32 bits, so a 32-bit random seed loses nothing.
-            Seed = parse.GetValue(o.Seed) ?? (ulong)System.Random.Shared.NextInt64(0, 1L << 32),
+            Seed = seed,
             PriorLatents = parse.GetValue(o.PriorLatents),
+            Loras = (parse.GetValue(o.Lora) ?? []).Select(ParseLora).ToArray(),
             Variant = parse.GetValue(o.Variant),
             Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,
             Compute = Precision.ParseCompute(parse.GetValue(o.Compute) ?? "f32"),
@@ -112,7 +133,27 @@ public sealed record GenerateSettings
         DecoderTimesteps = DecoderTimesteps,
         DecoderGuidanceScale = DecoderGuidance,
         NumImagesPerPrompt = NumImages,
+        PriorLoras = Loras,
     };
+
+    /// <summary>
+    /// "FILE" or "FILE:SCALE" → a LoRA at that strength. Only a suffix that parses as a number is a scale, so paths with
+    /// colons (C:\…) still work; the file must exist.
+    /// </summary>
+    public static LoraFile ParseLora(string text)
+    {
+        string path = text;
+        float scale = 1f;
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && double.TryParse(text[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed))
+        {
+            if (!double.IsFinite(parsed)) throw new CliUsageException("--lora", $"the scale in '{text}' must be a finite number.");
+            path = text[..colon];
+            scale = (float)parsed;
+        }
+        if (!File.Exists(path)) throw new CliUsageException("--lora", $"LoRA file '{path}' does not exist (expected FILE or FILE:SCALE).");
+        return new LoraFile(path, scale);
+    }
 
     /// <summary>
     /// "1.0,0.85,0.6667,0.35,0.0" → float32 values the way torch turns a Python list into a float32 tensor (each

@@ -1,3 +1,4 @@
+using Wuerstchen.Models.Lora;
 using Wuerstchen.Models.Weights;
 using Wuerstchen.Tensors;
 
@@ -22,10 +23,20 @@ public sealed class Linear : Module
     public int InFeatures { get; }
     public int OutFeatures { get; }
 
+    /// <summary>The layer's state-dict path (e.g. <c>blocks.2.attention.to_q</c>): what LoRA files name it by.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// A low-rank adapter whose output is added to the layer's (LoRA, <see cref="LoraLinear"/>). Null — inference
+    /// without LoRA — costs one null check per call.
+    /// </summary>
+    public ILinearAdapter? Adapter { get; set; }
+
     public Linear(WeightSource ws, int inFeatures, int outFeatures, bool bias = true)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
+        Path = ws.Prefix.TrimEnd('.');
         var weight = LoadWeight(ws, "weight", outFeatures, inFeatures);
         if (Bf16Weights.ShouldConvert(ws, weight))
         {
@@ -36,5 +47,9 @@ public sealed class Linear : Module
         Bias = bias ? LoadWeight(ws, "bias", outFeatures) : null;
     }
 
-    public Tensor Forward(Tensor x) => Bf16Weight is null ? Ops.Linear(x, Weight, Bias) : Ops.Linear(x, Bf16Weight, Bias);
+    public Tensor Forward(Tensor x)
+    {
+        var y = Bf16Weight is null ? Ops.Linear(x, Weight, Bias) : Ops.Linear(x, Bf16Weight, Bias);
+        return Adapter is null ? y : Adapter.Forward(x, y);
+    }
 }
