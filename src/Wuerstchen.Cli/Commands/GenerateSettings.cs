@@ -70,8 +70,8 @@ public sealed record GenerateSettings
                 var model = (findDefaultModel ?? DefaultModel.Find)();
                 (priorFolder, decoderFolder, defaults) = (model.PriorFolder, model.DecoderFolder, model.Settings);
             }
-            if (priorFolder == null) throw new CliUsageException("--prior", "give the prior pipeline folder with --decoder (or neither, for the default model).");
-            if (decoderFolder == null) throw new CliUsageException("--decoder", "give the decoder pipeline folder with --prior (or neither, for the default model).");
+            if (priorFolder == null) throw new CliUsageException("--prior", "give the prior pipeline folder with --decoder (or neither, for the default model; or --random-weights for a smoke test).");
+            if (decoderFolder == null) throw new CliUsageException("--decoder", "give the decoder pipeline folder with --prior (or neither, for the default model; or --random-weights for a smoke test).");
         }
         else if (tokenizer == null && (priorFolder == null || decoderFolder == null))
         {
