@@ -28,6 +28,10 @@ public static class CliApp
             MakeTokenizerCommand.Create(context),
             EvaluateAdherenceCommand.Create(context),
             BenchCommand.Create(context),
+            EncodeCommand.Create(context),
+            DecodeCommand.Create(context),
+            ReconstructCommand.Create(context),
+            VariationCommand.Create(context),
         };
 
     /// <summary>Runs the tool: 0 success, 1 failure while running, 2 bad arguments, 130 cancelled.</summary>

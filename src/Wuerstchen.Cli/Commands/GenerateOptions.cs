@@ -81,6 +81,13 @@ public sealed class GenerateOptions
         Description = "Start the prior from these latents (a safetensors file with one tensor, or one named 'latents', [N,16,h,w]) instead of drawing them.",
     };
 
+    public Option<string[]> Lora { get; } = new("--lora")
+    {
+        Description = "Apply a prior LoRA (diffusers/PEFT pytorch_lora_weights.safetensors) at strength SCALE (default 1): FILE[:SCALE]. " +
+            "Repeat for several; their effects add up.",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
     public Option<string> Variant { get; } = CreateVariant();
 
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
@@ -95,7 +102,7 @@ public sealed class GenerateOptions
     public IEnumerable<Option> All =>
     [
         Prior, Decoder, RandomWeights, Tokenizer, Prompt, NegativePrompt, Width, Height, PriorSteps, PriorTimesteps, PriorGuidance,
-        DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Variant, Threads, Output, SaveTensors,
+        DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Lora, Variant, Threads, Output, SaveTensors,
     ];
 
     private static Option<string> CreateVariant()

@@ -29,6 +29,8 @@ public sealed record GenerateSettings
     public int NumImages { get; init; } = 1;
     public ulong Seed { get; init; }
     public string? PriorLatents { get; init; }
+    /// <summary>Prior LoRAs from <c>--lora FILE[:SCALE]</c>, in the order given.</summary>
+    public IReadOnlyList<LoraFile> Loras { get; init; } = [];
     public string? Variant { get; init; }
     public int? Threads { get; init; }
     public required string Output { get; init; }
@@ -103,6 +105,7 @@ public sealed record GenerateSettings
             NumImages = Positive(parse.GetValue(o.NumImages), "--num-images"),
             Seed = seed,
             PriorLatents = parse.GetValue(o.PriorLatents),
+            Loras = (parse.GetValue(o.Lora) ?? []).Select(ParseLora).ToArray(),
             Variant = parse.GetValue(o.Variant),
             Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,
             Output = output,
@@ -125,7 +128,27 @@ public sealed record GenerateSettings
         DecoderTimesteps = DecoderTimesteps,
         DecoderGuidanceScale = DecoderGuidance,
         NumImagesPerPrompt = NumImages,
+        PriorLoras = Loras,
     };
+
+    /// <summary>
+    /// "FILE" or "FILE:SCALE" → a LoRA at that strength. Only a suffix that parses as a number is a scale, so paths with
+    /// colons (C:\…) still work; the file must exist.
+    /// </summary>
+    public static LoraFile ParseLora(string text)
+    {
+        string path = text;
+        float scale = 1f;
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && double.TryParse(text[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed))
+        {
+            if (!double.IsFinite(parsed)) throw new CliUsageException("--lora", $"the scale in '{text}' must be a finite number.");
+            path = text[..colon];
+            scale = (float)parsed;
+        }
+        if (!File.Exists(path)) throw new CliUsageException("--lora", $"LoRA file '{path}' does not exist (expected FILE or FILE:SCALE).");
+        return new LoraFile(path, scale);
+    }
 
     /// <summary>
     /// "1.0,0.85,0.6667,0.35,0.0" → float32 values the way torch turns a Python list into a float32 tensor (each

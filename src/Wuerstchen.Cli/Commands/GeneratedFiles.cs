@@ -83,6 +83,8 @@ public static class GeneratedFiles
             ["seed"] = s.Seed,
             ["variant"] = s.Variant,
             ["prior_latents"] = s.PriorLatents == null ? null : Path.GetFileName(s.PriorLatents),
+            ["prior_loras"] = s.Loras.Count == 0 ? null
+                : s.Loras.Select(l => new Dictionary<string, object> { ["file"] = Path.GetFileName(l.Path), ["scale"] = l.Scale }).ToArray(),
             ["prior"] = FolderName(s.PriorFolder),
             ["decoder"] = FolderName(s.DecoderFolder),
             ["random_weights"] = s.RandomWeights ? true : null,

@@ -16,7 +16,7 @@ namespace Wuerstchen.Models;
 /// </summary>
 public sealed class PaellaVQModel : Module
 {
-    private const float BatchNormEps = 1e-5f;
+    private const float BatchNormEps = 1e-5f, BatchNormMomentum = 0.1f;
 
     private readonly PointwiseConv _inBlock;
     private readonly Module[] _downBlocks;
@@ -28,6 +28,16 @@ public sealed class PaellaVQModel : Module
     private readonly PointwiseConv _outBlock;
 
     public PaellaVQConfig Config { get; }
+
+    /// <summary>
+    /// torch's <c>model.train()</c> for the encoder's BatchNorm (the model's only mode-dependent layer; dropout has none):
+    /// when true, <see cref="Encode"/> normalises with the batch statistics and updates the running ones (momentum 0.1,
+    /// unbiased variance). False (eval, the default) uses the running statistics, as inference and diffusers do.
+    /// </summary>
+    public bool Training { get; set; }
+
+    /// <summary>The VQ codebook <c>vquantizer.embedding.weight</c> [num_vq_embeddings, latent_channels] (trained with the VQ loss).</summary>
+    public Tensor Codebook => _codebook;
 
     /// <summary>Pixel size divisor: the latent is 1/<see cref="DownscaleFactor"/> of the image per side.</summary>
     public int DownscaleFactor => Config.UpDownScaleFactor << (Config.Levels - 1);
@@ -108,7 +118,9 @@ public sealed class PaellaVQModel : Module
         {
             using var projectedLast = _latentConv.Forward(h);
             using var projected = Ops.ToChannelsFirst(projectedLast);
-            return Ops.BatchNorm2d(projected, _bnMean, _bnVar, _bnWeight, _bnBias, BatchNormEps);
+            return Training
+                ? Ops.BatchNorm2dTrain(projected, _bnWeight, _bnBias, _bnMean, _bnVar, BatchNormMomentum, BatchNormEps)
+                : Ops.BatchNorm2d(projected, _bnMean, _bnVar, _bnWeight, _bnBias, BatchNormEps);
         }
     }
 

@@ -24,6 +24,9 @@ public sealed record CombinedRequest
     public IReadOnlyList<float>? PriorTimesteps { get; init; }
     public float PriorGuidanceScale { get; init; } = 4f;
 
+    /// <summary>LoRAs for the prior (Stage C), as <see cref="PriorRequest.Loras"/>.</summary>
+    public IReadOnlyList<LoraFile>? PriorLoras { get; init; }
+
     public int DecoderNumInferenceSteps { get; init; } = 12;
     public IReadOnlyList<float>? DecoderTimesteps { get; init; }
     public float DecoderGuidanceScale { get; init; } = 0f;

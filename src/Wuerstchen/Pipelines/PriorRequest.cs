@@ -36,6 +36,9 @@ public sealed record PriorRequest
 
     /// <summary>Initial latents [B·n, c_in, ceil(H/42.67), ceil(W/42.67)] instead of drawing them.</summary>
     public Tensor? Latents { get; init; }
+
+    /// <summary>LoRAs attached to the prior for this run (their terms add up); none when null or empty.</summary>
+    public IReadOnlyList<LoraFile>? Loras { get; init; }
 }
 
 /// <summary>The prior's output: Stage C image embeddings <c>latents·latent_mean − latent_std</c>, [B·n, c_in, hC, wC].</summary>

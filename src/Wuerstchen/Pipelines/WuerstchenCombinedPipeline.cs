@@ -47,6 +47,7 @@ public sealed class WuerstchenCombinedPipeline(WuerstchenPriorPipeline prior, Wu
             GuidanceScale = request.PriorGuidanceScale,
             NumImagesPerPrompt = request.NumImagesPerPrompt,
             Latents = request.Latents,
+            Loras = request.PriorLoras,
         }, generator, callbacks.WithTensorPrefix("prior."), cancellation);
 
         try

@@ -87,6 +87,7 @@ public sealed class WuerstchenPriorPipeline : IDisposable
         callbacks.Show("text_encoder_hidden_states", textHiddenStates);
 
         using var prior = _prior.Acquire();
+        using var loras = PriorLoras.Attach(prior.Component, request.Loras);
         int[] shape = [samples, prior.Component.LatentChannels, latentHeight, latentWidth];
 
         // 2. Initial latents (the generator's first draw) and 3. the sampling loop.
@@ -142,6 +143,7 @@ public sealed class WuerstchenPriorPipeline : IDisposable
         PipelineArguments.CheckPositive(request.Width, "Width");
         PipelineArguments.CheckPositive(request.NumImagesPerPrompt, "NumImagesPerPrompt");
         PipelineArguments.CheckGuidance(request.GuidanceScale, "GuidanceScale");
+        PriorLoras.Validate(request.Loras, "Loras");
         return promptCount;
     }
 

@@ -64,6 +64,15 @@ public abstract class Module : IDisposable
         }
     }
 
+    /// <summary>This module and every module below it, depth first in construction order (e.g. to find the layers a LoRA targets).</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var owned in _owned)
+            if (owned is Module child)
+                foreach (var m in child.Modules()) yield return m;
+    }
+
     /// <summary>Number of learnable scalars (<see cref="NamedParameters"/> summed).</summary>
     public long ParameterCount() => NamedParameters().Sum(p => p.Value.Numel);
 

@@ -1,0 +1,109 @@
+using Wuerstchen.Models.Configs;
+using Wuerstchen.Models.EfficientNet;
+using Wuerstchen.Rng;
+using Wuerstchen.Tensors;
+
+namespace Wuerstchen.Pipelines.ImageEncoding;
+
+/// <summary>How Stage B turns image embeddings back into images (the decoder pipeline's arguments that matter here).</summary>
+/// <param name="Prompt">Stage B's text condition; "" (the default) reconstructs from the image embedding alone.</param>
+/// <param name="Steps">Stage B steps, uniform in t (12 as diffusers).</param>
+/// <param name="Guidance">Classifier-free guidance against zero embeddings; off for ≤ 1 (the default 0).</param>
+/// <param name="NumImages">Decodes per embedding, each from its own noise: variations of one image.</param>
+public sealed record SemanticDecodeOptions(string Prompt = "", int Steps = 12, float Guidance = 0f, int NumImages = 1);
+
+/// <summary>
+/// The semantic compressor as an image codec — the paper's reconstruction path: image → 3/4 downscale →
+/// <see cref="EfficientNetEncoder"/> → image embedding (what Stage C generates) → Stage B → Stage A → image.
+/// Stage B samples, so the result is a re-drawing of the image at the compressor's 42:1 semantic resolution, not a
+/// copy; different seeds give variations.
+/// </summary>
+public sealed class SemanticCodec(EfficientNetEncoder effnet) : IDisposable
+{
+    public const string ComponentName = "effnet";
+
+    public EfficientNetEncoder Model { get; } = effnet;
+
+    /// <summary>
+    /// Loads the compressor in <paramref name="path"/>: an <c>effnet</c> component folder (config.json of an
+    /// EfficientNetEncoder + safetensors), or a folder with an <c>effnet</c> subfolder.
+    /// </summary>
+    public static SemanticCodec FromFolder(string path, string? variant = null)
+    {
+        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: folder not found.");
+        string component = Path.Combine(path, ComponentName);
+        if (!File.Exists(Path.Combine(path, "config.json")) && Directory.Exists(component)) path = component;
+        return new SemanticCodec(EfficientNetEncoder.FromPretrained(path, variant));
+    }
+
+    /// <summary>The embedding size of an H×W image: the 3/4 downscale, then ⌈n/2⌉ per stride-2 conv (padding (k − 1)/2).</summary>
+    public (int Height, int Width) EmbeddingSize(int height, int width)
+    {
+        var (h, w) = EfficientNetEncoder.StageCInputSize(height, width);
+        int halvings = 1 + Model.Config.Stages.Count(s => s.Stride == 2);
+        for (int i = 0; i < halvings; i++) { h = (h + 1) / 2; w = (w + 1) / 2; }
+        return (h, w);
+    }
+
+    /// <summary>
+    /// Throws unless Stage B can decode the embedding of an H×W image under <paramref name="rules"/> (for the
+    /// released scales: sides in steps of 128 pixels), naming sizes that work.
+    /// </summary>
+    public void CheckDecodable(int height, int width, ImageSizeRules rules)
+    {
+        var (h, w) = EmbeddingSize(height, width);
+        if (rules.IsDecodableLatentSide(h) && rules.IsDecodableLatentSide(w)) return;
+        int step = Enumerable.Range(1, 64).First(rules.IsDecodableLatentSide);
+        int pixels = PixelsFor(step);
+        throw new ArgumentException(
+            $"the image is {width}×{height}, which gives a {w}×{h} image embedding; Stage B decodes embeddings whose sides are multiples of {step} " +
+            $"(images in steps of {pixels} pixels, e.g. {Math.Max(pixels, width / pixels * pixels)}×{Math.Max(pixels, height / pixels * pixels)}).");
+    }
+
+    /// <summary>The smallest image side whose embedding side is <paramref name="side"/>.</summary>
+    private int PixelsFor(int side)
+    {
+        int stride = Model.Config.Stride;
+        return side * stride * EfficientNetEncoder.StageCDownscaleDenominator / EfficientNetEncoder.StageCDownscaleNumerator;
+    }
+
+    /// <summary>The image embedding (mapper output, what Stage B consumes) of images [B, 3, H, W] in [0, 1].</summary>
+    public Tensor ImageEmbeddings(Tensor images)
+    {
+        using var small = EfficientNetEncoder.DownscaleForStageC(images);
+        return Model.Encode(small);
+    }
+
+    /// <summary>The <see cref="LatentSpace.StageC"/> latent of images in [0, 1]: <c>(embedding + 1) / 42</c>.</summary>
+    public Tensor EncodeStageC(Tensor images) => Model.EncodeStageC(images);
+
+    /// <summary>Image → embedding → Stage B → Stage A: the reconstruction (or, with several images, variations).</summary>
+    public DecoderResult Reconstruct(WuerstchenDecoderPipeline decoder, Tensor images, SemanticDecodeOptions options,
+        TorchGenerator generator, PipelineCallbacks? callbacks = null, CancellationToken cancellation = default)
+    {
+        CheckDecodable(images.Size(2), images.Size(3), decoder.SizeRules());
+        using var embeddings = ImageEmbeddings(images);
+        return Decode(decoder, embeddings, options, generator, callbacks, cancellation);
+    }
+
+    /// <summary>Stage B + Stage A from image embeddings (e.g. <c>·42 − 1</c> of a <see cref="LatentSpace.StageC"/> latent file).</summary>
+    public static DecoderResult Decode(WuerstchenDecoderPipeline decoder, Tensor imageEmbeddings, SemanticDecodeOptions options,
+        TorchGenerator generator, PipelineCallbacks? callbacks = null, CancellationToken cancellation = default) =>
+        decoder.Run(new DecoderRequest
+        {
+            ImageEmbeddings = imageEmbeddings,
+            Prompts = [options.Prompt],
+            NumInferenceSteps = options.Steps,
+            GuidanceScale = options.Guidance,
+            NumImagesPerPrompt = options.NumImages,
+        }, generator, callbacks, cancellation);
+
+    /// <summary>The image-embedding channels the decoder of a <c>WuerstchenDecoderPipeline</c> folder expects (<c>effnet_embd</c>, 16 released).</summary>
+    public static int DecoderEmbeddingChannels(string decoderPipelineFolder)
+    {
+        var folder = ModelFolder.Open(decoderPipelineFolder, WuerstchenDecoderPipeline.PipelineClassName);
+        return WuerstchenDiffNeXtConfig.Load(folder.ComponentPath("decoder")).EffnetEmbd;
+    }
+
+    public void Dispose() => Model.Dispose();
+}
