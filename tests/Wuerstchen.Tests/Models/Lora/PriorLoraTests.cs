@@ -110,7 +110,7 @@ public class PriorLoraTests
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "lora.safetensors");
         float[] withNew;
-        using (var fresh = PriorLora.Attach(prior, rank: 2, new TorchGenerator(3), alpha: 8f))
+        using (var fresh = PriorLora.Attach(prior, rank: 2, alpha: 8f, new TorchGenerator(3)))
         {
             foreach (var l in fresh.Layers) l.Up.AsSpan().Fill(0.05f); // make the term visible
             Assert.Equal(4f, fresh.Layers[0].Scale);
