@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Wuerstchen.Kernels;
+using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Cli.Commands;
 
@@ -25,9 +26,12 @@ public static class BenchCommand
     public static int Run(CliContext context, BenchSettings settings)
     {
         if (settings.Threads is int threads) Threads.Count = threads;
+        // Scoped, not process-wide: models are built and run on this flow, and other in-process callers are unaffected.
+        using var precision = Precision.Use(settings.Compute, settings.Weights);
         var log = context.Error;
         var c = CultureInfo.InvariantCulture;
-        log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: building ({(settings.RandomWeights ? "random weights" : "loading weights")}, {Threads.Count} threads)…"));
+        log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: building ({(settings.RandomWeights ? "random weights" : "loading weights")}, {Threads.Count} threads, " +
+            $"{BenchResult.PrecisionText(settings.Weights, settings.Compute)})…"));
         using var workload = BenchWorkload.Create(settings, log.WriteLine);
         log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: {workload.Description}; built in {workload.BuildSeconds:F1} s; {workload.Flops / 1e9:F1} GFLOP per run"));
 
@@ -59,6 +63,8 @@ public static class BenchCommand
             Warmup = settings.Warmup,
             RandomWeights = settings.RandomWeights,
             Parts = workload.Parts,
+            Weights = settings.Weights,
+            Compute = settings.Compute,
         };
         if (settings.Json) context.Output.WriteLine(result.ToJsonLine());
         else foreach (var line in result.ToText()) context.Output.WriteLine(line);

@@ -31,9 +31,11 @@ public sealed class BenchOptions
         Description = "Untimed runs first (default 1; pipeline 0, whose 41 forwards already amortise the first one's JIT and page faults).",
     };
 
-    public Option<string> Weights { get; } = CreateChoice("--weights", "Weight precision: f32 (bf16: not supported yet).", "f32", "bf16");
+    public Option<string> Weights { get; } = CreateChoice("--weights",
+        "Linear / 1×1-convolution weight storage: f32, or bf16 (half the memory; widened for f32 compute, used directly by reduced).", "f32", "bf16");
 
-    public Option<string> Compute { get; } = CreateChoice("--compute", "Arithmetic: f32 (reduced: not supported yet).", "f32", "reduced");
+    public Option<string> Compute { get; } = CreateChoice("--compute",
+        "GEMM arithmetic: f32, or reduced (Linear / 1×1 convolutions / matmul with bf16 operands and float32 accumulation; AVX512_BF16 when available).", "f32", "reduced");
 
     public Option<bool> RandomWeights { get; } = new("--random-weights")
     {

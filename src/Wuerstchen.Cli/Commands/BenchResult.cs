@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Wuerstchen.Kernels.Bf16;
+using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Cli.Commands;
 
@@ -20,6 +22,8 @@ public sealed record BenchResult
     public required int Batch { get; init; }
     public required int Warmup { get; init; }
     public required bool RandomWeights { get; init; }
+    public WeightPrecision Weights { get; init; } = WeightPrecision.F32;
+    public ComputePrecision Compute { get; init; } = ComputePrecision.F32;
 
     /// <summary>Seconds per pipeline part (clip-bigg, prior, clip-h, decoder, vq-decode, other) of the last run; pipeline only.</summary>
     public IReadOnlyDictionary<string, double>? Parts { get; init; }
@@ -53,8 +57,8 @@ public sealed record BenchResult
             ["gflops"] = Round(Gflops, 2),
             ["peak_rss_mb"] = PeakRssMb is double rss ? Round(rss, 1) : null,
             ["engine"] = "wuerstchen.net",
-            ["weights"] = "f32",
-            ["compute"] = "f32",
+            ["weights"] = Weights == WeightPrecision.Bf16 ? "bf16" : "f32",
+            ["compute"] = Compute == ComputePrecision.Reduced ? "reduced" : "f32",
             ["random_weights"] = RandomWeights,
             ["threads"] = Threads,
             ["width"] = Width,
@@ -69,6 +73,11 @@ public sealed record BenchResult
         if (Parts != null) fields["parts_s"] = Parts.ToDictionary(p => p.Key, p => Round(p.Value, 3));
         return JsonSerializer.Serialize(fields);
     }
+
+    /// <summary>"weights f32, compute f32", naming the bf16 kernel when reduced compute runs.</summary>
+    public static string PrecisionText(WeightPrecision weights, ComputePrecision compute) =>
+        $"weights {(weights == WeightPrecision.Bf16 ? "bf16" : "f32")}, compute " +
+        (compute == ComputePrecision.Reduced ? $"reduced: {Bf16Gemm.KernelDescription}" : "f32");
 
     /// <summary>Human-readable lines.</summary>
     public IEnumerable<string> ToText()

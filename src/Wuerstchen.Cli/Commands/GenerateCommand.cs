@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Wuerstchen.Kernels;
+using Wuerstchen.Kernels.Bf16;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Rng;
+using Wuerstchen.Tensors;
 using Wuerstchen.Text;
 
 namespace Wuerstchen.Cli.Commands;
@@ -30,6 +32,9 @@ public static class GenerateCommand
     private static int Run(CliContext context, GenerateSettings settings)
     {
         if (settings.Threads is int threads) Threads.Count = threads;
+        // Scoped to this run (models are built lazily on this flow); in-process callers beside it keep their own settings.
+        using var precision = Precision.Use(settings.Compute, settings.Weights);
+        if (settings.Compute == ComputePrecision.Reduced) context.Error.WriteLine($"compute reduced: {Bf16Gemm.KernelDescription}");
         using var pipeline = settings.RandomWeights ? WithRandomWeights(context, settings) : FromFolders(settings);
         try { pipeline.SizeRules.CheckDecodable(settings.Height, settings.Width); }
         catch (ArgumentException e) { throw new CliUsageException($"--{e.ParamName}", CliMessages.WithoutParameterName(e)); }

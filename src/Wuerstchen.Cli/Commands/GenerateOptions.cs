@@ -92,6 +92,12 @@ public sealed class GenerateOptions
 
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
 
+    public Option<string> Compute { get; } = CreateChoice("--compute",
+        "GEMM arithmetic: f32 (default; matches the reference), or reduced (Linear / 1×1 convolutions / matmul in bf16 with float32 accumulation).", "f32", "reduced");
+
+    public Option<string> Weights { get; } = CreateChoice("--weights",
+        "Linear / 1×1-convolution weight storage: f32 (default) or bf16 (half the memory).", "f32", "bf16");
+
     public Option<string> Output { get; } = new("--output", "-o") { Description = "PNG file to write (default: wuerstchen-SEED.png in the current folder)." };
 
     public Option<string> SaveTensors { get; } = new("--save-tensors")
@@ -103,7 +109,15 @@ public sealed class GenerateOptions
     [
         Prior, Decoder, RandomWeights, Tokenizer, Prompt, NegativePrompt, Width, Height, PriorSteps, PriorTimesteps, PriorGuidance,
         DecoderSteps, DecoderTimesteps, DecoderGuidance, NumImages, Seed, PriorLatents, Lora, Variant, Threads, Output, SaveTensors,
+        Compute, Weights,
     ];
+
+    private static Option<string> CreateChoice(string name, string description, params string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => values[0] };
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
 
     private static Option<string> CreateVariant()
     {

@@ -33,6 +33,10 @@ public sealed record GenerateSettings
     public IReadOnlyList<LoraFile> Loras { get; init; } = [];
     public string? Variant { get; init; }
     public int? Threads { get; init; }
+    /// <summary>The GEMMs' arithmetic (<c>--compute</c>).</summary>
+    public ComputePrecision Compute { get; init; } = ComputePrecision.F32;
+    /// <summary>How Linear / 1×1-convolution weights are stored (<c>--weights</c>).</summary>
+    public WeightPrecision Weights { get; init; } = WeightPrecision.F32;
     public required string Output { get; init; }
     public string? SaveTensors { get; init; }
 
@@ -43,7 +47,7 @@ public sealed record GenerateSettings
         if (positionalPrompt != null && optionPrompt != null)
             throw new CliUsageException("--prompt", "give the prompt either as the argument or with --prompt, not both.");
         string prompt = positionalPrompt ?? optionPrompt
-            ?? throw new CliUsageException("--prompt", "say what to draw: wuerstchen generate \"a red circle on a blue background\" -o out.png (or --prompt TEXT).");
+            ?? throw new CliUsageException("--prompt", "say what to draw: wuerstchen generate \"a red circle on a blue background\" (or --prompt TEXT).");
 
         int? priorSteps = parse.GetValue(o.PriorSteps), decoderSteps = parse.GetValue(o.DecoderSteps);
         string? priorTimesteps = parse.GetValue(o.PriorTimesteps), decoderTimesteps = parse.GetValue(o.DecoderTimesteps);
@@ -72,8 +76,8 @@ public sealed record GenerateSettings
                 var model = (findDefaultModel ?? DefaultModel.Find)();
                 (priorFolder, decoderFolder, defaults) = (model.PriorFolder, model.DecoderFolder, model.Settings);
             }
-            if (priorFolder == null) throw new CliUsageException("--prior", "give the prior pipeline folder with --decoder (or neither, for the default model).");
-            if (decoderFolder == null) throw new CliUsageException("--decoder", "give the decoder pipeline folder with --prior (or neither, for the default model).");
+            if (priorFolder == null) throw new CliUsageException("--prior", "give the prior pipeline folder with --decoder (or neither, for the default model; or --random-weights for a smoke test).");
+            if (decoderFolder == null) throw new CliUsageException("--decoder", "give the decoder pipeline folder with --prior (or neither, for the default model; or --random-weights for a smoke test).");
         }
         else if (tokenizer == null && (priorFolder == null || decoderFolder == null))
         {
@@ -82,7 +86,8 @@ public sealed record GenerateSettings
         }
 
         // The default model's recommended settings stand in for every option the command line leaves out.
-        T Value<T>(Option<T> option, T recommended) => defaults != null && parse.GetResult(option) is not { Implicit: false } ? recommended : parse.GetValue(option)!;
+        T Value<T>(Option<T> option, Func<DefaultModelSettings, T> recommended) =>
+            defaults != null && parse.GetResult(option) is not { Implicit: false } ? recommended(defaults) : parse.GetValue(option)!;
         bool priorScheduleGiven = priorSteps != null || priorTimesteps != null, decoderScheduleGiven = decoderSteps != null || decoderTimesteps != null;
 
         return new GenerateSettings
@@ -93,20 +98,22 @@ public sealed record GenerateSettings
             TokenizerFolder = tokenizer,
             Prompt = prompt,
             NegativePrompt = parse.GetValue(o.NegativePrompt),
-            Width = Positive(Value(o.Width, defaults?.Width ?? 0), "--width"),
-            Height = Positive(Value(o.Height, defaults?.Height ?? 0), "--height"),
+            Width = Positive(Value(o.Width, d => d.Width), "--width"),
+            Height = Positive(Value(o.Height, d => d.Height), "--height"),
             PriorSteps = Positive(priorSteps ?? defaults?.PriorNumInferenceSteps ?? 60, "--prior-steps"),
             PriorTimesteps = priorTimesteps != null ? ParseTimesteps(priorTimesteps, "--prior-timesteps") : priorScheduleGiven ? null : defaults?.PriorTimesteps,
-            PriorGuidance = Finite(Value(o.PriorGuidance, defaults?.PriorGuidanceScale ?? 0), "--prior-guidance"),
+            PriorGuidance = Finite(Value(o.PriorGuidance, d => d.PriorGuidanceScale), "--prior-guidance"),
             DecoderSteps = Positive(decoderSteps ?? defaults?.DecoderNumInferenceSteps ?? 12, "--decoder-steps"),
             DecoderTimesteps = decoderTimesteps != null ? ParseTimesteps(decoderTimesteps, "--decoder-timesteps") : decoderScheduleGiven ? null : defaults?.DecoderTimesteps,
-            DecoderGuidance = Finite(Value(o.DecoderGuidance, defaults?.DecoderGuidanceScale ?? 0), "--decoder-guidance"),
+            DecoderGuidance = Finite(Value(o.DecoderGuidance, d => d.DecoderGuidanceScale), "--decoder-guidance"),
             NumImages = Positive(parse.GetValue(o.NumImages), "--num-images"),
             Seed = seed,
             PriorLatents = parse.GetValue(o.PriorLatents),
             Loras = (parse.GetValue(o.Lora) ?? []).Select(ParseLora).ToArray(),
             Variant = parse.GetValue(o.Variant),
             Threads = parse.GetValue(o.Threads) is int t ? Positive(t, "--threads") : null,
+            Compute = Precision.ParseCompute(parse.GetValue(o.Compute) ?? "f32"),
+            Weights = Precision.ParseWeights(parse.GetValue(o.Weights) ?? "f32"),
             Output = output,
             SaveTensors = saveTensors,
         };

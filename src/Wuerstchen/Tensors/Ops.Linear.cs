@@ -1,5 +1,6 @@
 using Wuerstchen.Autograd;
 using Wuerstchen.Kernels;
+using Wuerstchen.Kernels.Bf16;
 
 namespace Wuerstchen.Tensors;
 
@@ -33,9 +34,13 @@ public static unsafe partial class Ops
             if (!wOp.IsView) wOp = MatrixOperand.Of(wc, transposeLogical: true);
             try
             {
-                Gemm.Sgemm(false, wOp.Trans, rows, outFeatures, inFeatures, 1f,
-                    xc.Data, inFeatures, wc.Data, wOp.Ld, 0f, y.Data, outFeatures,
-                    bc is null ? null : bc.Data);
+                if (UseReducedCompute(x, weight, bias))
+                    Bf16Gemm.Gemm(wOp.Trans, rows, outFeatures, inFeatures, xc.Data, inFeatures, wc.Data, wOp.Ld,
+                        y.Data, outFeatures, bc is null ? null : bc.Data);
+                else
+                    Gemm.Sgemm(false, wOp.Trans, rows, outFeatures, inFeatures, 1f,
+                        xc.Data, inFeatures, wc.Data, wOp.Ld, 0f, y.Data, outFeatures,
+                        bc is null ? null : bc.Data);
             }
             finally { if (!ReferenceEquals(wc, weight)) wc.Dispose(); }
         }
@@ -121,7 +126,10 @@ public static unsafe partial class Ops
                 }
             }
             fixed (long* aOff = aOffsets, bOff = bOffsets)
-                Gemm.SgemmBatched(aOp.Trans, bOp.Trans, m, n, k, 1f,
+                if (!aOp.Trans && UseReducedCompute(a, b, null))
+                    Bf16Gemm.GemmBatched(bOp.Trans, m, n, k, ac.Data, aOff, aOp.Ld, bc.Data, bOff, bOp.Ld, y.Data, (long)m * n, n, (int)batches);
+                else
+                    Gemm.SgemmBatched(aOp.Trans, bOp.Trans, m, n, k, 1f,
                     ac.Data, aOff, aOp.Ld, bc.Data, bOff, bOp.Ld, 0f, y.Data, (long)m * n, n, (int)batches);
         }
         finally

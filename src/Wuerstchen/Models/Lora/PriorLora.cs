@@ -22,6 +22,10 @@ public static class PriorLora
     public static LoraNetwork Attach(WuerstchenPrior prior, int rank, float alpha, TorchGenerator generator, IReadOnlyList<string>? targets = null) =>
         LoraNetwork.Attach(prior, KeyPrefix, rank, alpha, generator, targets ?? DefaultTargets);
 
+    /// <summary>As <see cref="Attach(WuerstchenPrior, int, float, TorchGenerator, IReadOnlyList{string}?)"/>, α defaulting to the rank as in the script.</summary>
+    public static LoraNetwork Attach(WuerstchenPrior prior, int rank, TorchGenerator generator, float? alpha = null, IReadOnlyList<string>? targets = null) =>
+        Attach(prior, rank, alpha ?? rank, generator, targets);
+
     /// <summary>Attaches a <c>pytorch_lora_weights.safetensors</c> with strength <paramref name="scale"/>.</summary>
     public static LoraNetwork Load(WuerstchenPrior prior, string file, float scale = 1f) => LoraNetwork.Load(prior, KeyPrefix, file, scale);
 }

@@ -29,6 +29,19 @@ public abstract class Module : IDisposable
         return t;
     }
 
+    /// <summary>
+    /// Frees a weight loaded by <see cref="LoadWeight"/> that the layer has replaced (e.g. by a bf16 copy): it leaves
+    /// <see cref="NamedParameters"/> and <see cref="StateDict"/>, and its memory is released now.
+    /// </summary>
+    protected void ReleaseWeight(Tensor weight)
+    {
+        int i = _weights.FindIndex(w => ReferenceEquals(w.Tensor, weight));
+        if (i < 0) throw new ArgumentException($"{GetType().Name}: the tensor {weight} was not loaded by this module.", nameof(weight));
+        _weights.RemoveAt(i);
+        _owned.Remove(weight);
+        weight.Dispose();
+    }
+
     /// <summary>Takes ownership of a child module (disposed with this one).</summary>
     protected T Own<T>(T child) where T : IDisposable
     {

@@ -100,12 +100,17 @@ public static partial class CheckpointFolder
         }
     }
 
-    /// <summary>Deletes temporary folders left by a killed run, and all but the newest <paramref name="keep"/> checkpoints (keep ≤ 0: keep all).</summary>
-    public static void Prune(string output, int keep)
+    /// <summary>Deletes the temporary folders a killed run may have left behind.</summary>
+    public static void DeleteTemporaries(string output)
     {
         if (!Directory.Exists(output)) return;
         foreach (var dir in Directory.EnumerateDirectories(output, TempPrefix + "*")) TryDelete(dir);
-        if (keep <= 0) return;
+    }
+
+    /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints (keep ≤ 0: keeps all).</summary>
+    public static void Prune(string output, int keep)
+    {
+        if (keep <= 0 || !Directory.Exists(output)) return;
         var all = List(output);
         for (int i = 0; i < all.Count - keep; i++) TryDelete(all[i].Path);
     }

@@ -68,7 +68,7 @@ public sealed class Trainer
         var position = new DataPosition();
 
         Directory.CreateDirectory(o.OutputFolder);
-        CheckpointFolder.Prune(o.OutputFolder, keep: 0);
+        CheckpointFolder.DeleteTemporaries(o.OutputFolder);
         long step = 0;
         var latest = CheckpointFolder.Latest(o.OutputFolder);
         if (latest is { } checkpoint && o.Resume)

@@ -86,7 +86,7 @@ public class PriorLoraTests
         using var inputs = new Inputs();
         using var prior = WuerstchenPrior.FromPretrained(ModelFolders.TinyPrior);
         var basePred = inputs.Run(prior);
-        using var lora = PriorLora.Attach(prior, rank: 4, alpha: 4f, new TorchGenerator(1));
+        using var lora = PriorLora.Attach(prior, rank: 4, new TorchGenerator(1));
         Assert.Equal(8, lora.Layers.Count);
         Assert.All(lora.Layers, l =>
         {
