@@ -23,6 +23,7 @@ public static class CliApp
             new VersionOption(),
             GenerateCommand.Create(context),
             TokenizeCommand.Create(context),
+            ConvertWeightsCommand.Create(context),
             InfoCommand.Create(context),
             MakeDatasetCommand.Create(context),
             MakeTokenizerCommand.Create(context),
