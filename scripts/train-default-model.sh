@@ -19,7 +19,7 @@ mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 configs="$repo/models/default-configs"
 
-steps_a="${STEPS_A:-1200}"
+steps_a="${STEPS_A:-1500}"
 steps_b="${STEPS_B:-6000}"
 steps_c="${STEPS_C:-8000}"
 
