@@ -81,7 +81,10 @@ public sealed class Trainer
         long resumedFrom = step;
         if (step >= o.Steps)
         {
-            Log?.Invoke($"the checkpoint is at step {step}, the run asks for {o.Steps}: nothing to do");
+            // A run killed between its last checkpoint and the final export finishes here: the restored weights (and
+            // EMA) are the ones an uninterrupted run would have exported.
+            Log?.Invoke($"the checkpoint is at step {step}, the run asks for {o.Steps}: exporting the final model only");
+            ExportFinal(o, ema);
             return new TrainingSummary(step, resumedFrom, false, latest?.Path, double.NaN, TimeSpan.Zero, _dataset.Skipped);
         }
 
@@ -141,7 +144,13 @@ public sealed class Trainer
             epoch?.Dispose();
         }
 
-        // The final model, in the output folder itself: each component replaced whole.
+        ExportFinal(o, ema);
+        return new TrainingSummary(step, resumedFrom, false, lastCheckpoint, lastLoss, clock.Elapsed, _dataset.Skipped);
+    }
+
+    // The final model, in the output folder itself: each component replaced whole.
+    private void ExportFinal(TrainerOptions o, ExponentialMovingAverage? ema)
+    {
         var staged = Path.Combine(o.OutputFolder, $".tmp-export.{Guid.NewGuid():N}");
         Directory.CreateDirectory(staged);
         try
@@ -153,7 +162,6 @@ public sealed class Trainer
         {
             if (Directory.Exists(staged)) Directory.Delete(staged, recursive: true);
         }
-        return new TrainingSummary(step, resumedFrom, false, lastCheckpoint, lastLoss, clock.Elapsed, _dataset.Skipped);
     }
 
     private static Func<NamedParameter, Tensor> WeightResolver(ExponentialMovingAverage? ema) =>

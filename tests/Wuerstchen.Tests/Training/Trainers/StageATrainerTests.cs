@@ -44,14 +44,17 @@ public class StageATrainerTests
         using (var objective = new StageAObjective(VqGanInit.Create(TinyConfig, seed: 9)))
             new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(output, 1) with { LearningRate = 0 }).Run();
 
+        // The rows come from the training-mode encoder (batch-statistics BatchNorm over the whole first batch, here
+        // both images, whose order does not change the statistics).
         var dataset = Open(Path.Combine(data.Path, "data"));
         using var fresh = VqGanInit.Create(TinyConfig, seed: 9);
+        fresh.Training = true;
         var vectors = new HashSet<string>();
-        for (int i = 0; i < dataset.Count; i++)
+        using var first = dataset.LoadImage(0, default);
+        using var second = dataset.LoadImage(1, default);
+        using var batch = Ops.Cat([first.Reshape(1, 3, 32, 32), second.Reshape(1, 3, 32, 32)], 0);
+        using (Tape.NoGrad())
         {
-            using var image = dataset.LoadImage(i, default);
-            using var batch = image.Reshape(1, 3, 32, 32);
-            using var _ = Tape.NoGrad();
             using var latents = fresh.Encode(batch);
             using var last = Ops.ToChannelsLast(latents);
             var v = last.ToArray();
@@ -61,5 +64,28 @@ public class StageATrainerTests
         var codebook = trained.Codebook.ToArray();
         for (int row = 0; row < TinyConfig.NumVqEmbeddings; row++)
             Assert.Contains(string.Join(",", codebook[(row * 4)..(row * 4 + 4)].Select(x => x.ToString("R"))), vectors);
+    }
+}
+
+public class TrainerFinalExportTests
+{
+    [Fact]
+    public void A_run_killed_after_its_last_checkpoint_but_before_the_export_exports_on_resume()
+    {
+        using var data = Shapes(4);
+        var output = Path.Combine(data.Path, "out");
+        var options = StageATrainerTests.Options(output, 2) with { CheckpointEvery = 1 };
+        using (var objective = new StageAObjective(VqGanInit.Create(StageATrainerTests.TinyConfig, seed: 9), ReconstructionLoss.L1))
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), options).Run();
+        Dictionary<string, float[]> exported;
+        using (var vq = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"))) exported = Weights(vq);
+
+        // The kill: the last checkpoint (step 2) is on disk, the final model is not.
+        Directory.Delete(Path.Combine(output, "vqgan"), recursive: true);
+        using (var objective = new StageAObjective(VqGanInit.Create(StageATrainerTests.TinyConfig, seed: 9), ReconstructionLoss.L1))
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), options with { Resume = true }).Run();
+
+        using var again = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
+        AssertBitIdentical(exported, Weights(again));
     }
 }
