@@ -89,3 +89,46 @@ public class TrainerFinalExportTests
         AssertBitIdentical(exported, Weights(again));
     }
 }
+
+public class StageACodebookRestartTests
+{
+    [Fact]
+    public void Dead_codes_are_reseeded_from_the_batch_at_each_restart_step()
+    {
+        using var data = Shapes(4);
+        var output = Path.Combine(data.Path, "out");
+        var reported = new List<Wuerstchen.Training.Progress.TrainingProgress>();
+        using (var objective = new StageAObjective(VqGanInit.Create(StageATrainerTests.TinyConfig, seed: 9)) { CodebookRestartEvery = 1 })
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")),
+                StageATrainerTests.Options(output, 2) with { LearningRate = 0, LogEvery = 1 }) { OnProgress = reported.Add }.Run();
+
+        // Step 0 seeds every row; step 1 re-seeds the rows its batch did not choose (the tiny codebook has more rows
+        // than a 2-image batch of 32² images picks).
+        Assert.Equal(2, reported.Count);
+        Assert.Equal(StageATrainerTests.TinyConfig.NumVqEmbeddings, reported[0].Terms["codebook_restarted"]);
+        double restarted = reported[1].Terms["codebook_restarted"];
+        Assert.InRange(restarted, 1, StageATrainerTests.TinyConfig.NumVqEmbeddings - 1);
+
+        // With lr 0 every row is an encoder output (training mode, batch statistics) of some 2-image batch.
+        var dataset = Open(Path.Combine(data.Path, "data"));
+        var vectors = new HashSet<string>();
+        for (int i = 0; i < 4; i++)
+            for (int j = i + 1; j < 4; j++)
+            {
+                using var fresh = VqGanInit.Create(StageATrainerTests.TinyConfig, seed: 9);
+                fresh.Training = true;
+                using var a = dataset.LoadImage(i, default);
+                using var b = dataset.LoadImage(j, default);
+                using var batch = Ops.Cat([a.Reshape(1, 3, 32, 32), b.Reshape(1, 3, 32, 32)], 0);
+                using var _ = Tape.NoGrad();
+                using var latents = fresh.Encode(batch);
+                using var last = Ops.ToChannelsLast(latents);
+                var v = last.ToArray();
+                for (int p = 0; p < v.Length; p += 4) vectors.Add(string.Join(",", v[p..(p + 4)].Select(x => x.ToString("R"))));
+            }
+        using var trained = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
+        var codebook = trained.Codebook.ToArray();
+        for (int row = 0; row < StageATrainerTests.TinyConfig.NumVqEmbeddings; row++)
+            Assert.Contains(string.Join(",", codebook[(row * 4)..(row * 4 + 4)].Select(x => x.ToString("R"))), vectors);
+    }
+}
