@@ -6,7 +6,7 @@ namespace Wuerstchen.Benchmarks;
 
 /// <summary>
 /// `-- kernels`: the non-GEMM kernels on the shapes of the real models (1024² image): depthwise 3×3 (Stage C,
-/// NCHW and channels-last), Stage B's 4096-token attention, layer norm, GELU, GRN. Best of N rounds, with
+/// NCHW and channels-last), Stage A's strided 4×4 convolution (NCHW route and channels-last), Stage B's 4096-token attention, layer norm, GELU, GRN. Best of N rounds, with
 /// GFLOP/s where the op is arithmetic-bound and GB/s (bytes read + written) where it is memory-bound, per wall
 /// second and per CPU second of the process (the latter is what a loaded machine cannot distort).
 /// </summary>
@@ -29,6 +29,21 @@ public static class QuickKernels
             Report("depthwise 3×3 NCHW [2,1536,24,24]", rounds, () => Ops.Conv2d(x, w, b, padding: (1, 1), groups: 1536), flops, 0);
             using var xl = Ops.ToChannelsLast(x);
             Report("depthwise 3×3 NHWC [2,24,24,1536]", rounds, () => Ops.DepthwiseConv2dChannelsLast(xl, w, b, 1, PadMode.Zeros), flops, 0);
+        }
+
+        using (var x = Fill(rng, 1, 256, 512, 192))
+        using (var w = Fill(rng, 384, 192, 4, 4))
+        using (var b = Fill(rng, 384))
+        {
+            // Stage A's encoder downsampler, 4×4 stride 2, 192 → 384 channels, on half of a 1024² image's 512² level.
+            double flops = 2.0 * 128 * 256 * 384 * 192 * 16;
+            Report("conv 4×4 s2 via NCHW [1,256,512,192]", Math.Min(rounds, 3), () =>
+            {
+                using var nchw = Ops.ToChannelsFirst(x);
+                using var y = Ops.Conv2d(nchw, w, b, stride: (2, 2), padding: (1, 1));
+                return Ops.ToChannelsLast(y);
+            }, flops, 0);
+            Report("conv 4×4 s2 channels-last", Math.Min(rounds, 3), () => Ops.Conv2dChannelsLast(x, w, b, 2, 1), flops, 0);
         }
 
         using (var q = Fill(rng, 1, 4096, 640))
