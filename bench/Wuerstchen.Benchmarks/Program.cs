@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- gemm-bf16 [--threads 1,2] [--rounds 10] [--kernel jit|managed]
 //   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- threads
 //   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- kernels [--threads N] [--rounds n]
+//   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- stage prior|decoder [--threads N] [--reps n] [--size 1024]
 //   dotnet run -c Release --project bench/Wuerstchen.Benchmarks -- bdn [BenchmarkDotNet arguments, e.g. --filter *Gemm*]
 using BenchmarkDotNet.Running;
 using Wuerstchen.Benchmarks;
@@ -21,6 +22,9 @@ switch (args.FirstOrDefault())
     case "kernels":
         QuickKernels.Run(args[1..]);
         return 0;
+    case "stage":
+        QuickStage.Run(args[1..]);
+        return 0;
     case "bdn":
         BenchmarkSwitcher.FromAssembly(typeof(QuickGemm).Assembly).Run(args[1..]);
         return 0;
@@ -29,6 +33,7 @@ switch (args.FirstOrDefault())
         Console.Error.WriteLine("       Wuerstchen.Benchmarks gemm-bf16 [--threads 1,2] [--rounds n] [--kernel jit|managed]");
         Console.Error.WriteLine("       Wuerstchen.Benchmarks threads");
         Console.Error.WriteLine("       Wuerstchen.Benchmarks kernels [--threads N] [--rounds n]");
+        Console.Error.WriteLine("       Wuerstchen.Benchmarks stage prior|decoder [--threads N] [--reps n] [--size 1024]");
         Console.Error.WriteLine("       Wuerstchen.Benchmarks bdn [BenchmarkDotNet arguments]");
         return 2;
 }

@@ -110,7 +110,7 @@ public sealed class PaellaVQModel : Module
             h = block switch
             {
                 MixingResidualBlock mix => mix.Forward(previous),
-                Conv2d conv => ChannelsLastConv(conv.Forward, previous),
+                Conv2d conv => conv.ForwardChannelsLast(previous),
                 _ => throw new InvalidOperationException($"Unexpected encoder block {block.GetType().Name}."),
             };
         }
@@ -124,7 +124,7 @@ public sealed class PaellaVQModel : Module
         }
     }
 
-    /// <summary>Runs an NCHW convolution on channels-last data (the strided 4×4 convs, the only non-pointwise ones).</summary>
+    /// <summary>Runs an NCHW convolution on channels-last data (the transposed 4×4 convs of the decoder).</summary>
     private static Tensor ChannelsLastConv(Func<Tensor, Tensor> conv, Tensor x)
     {
         using var nchw = Ops.ToChannelsFirst(x);

@@ -103,6 +103,49 @@ public class ThreadsTests
     }
 
     [Fact]
+    public void StatisticsCountRegionsAndWaits()
+    {
+        int saved = Threads.Count;
+        Threads.Count = 2;
+        try
+        {
+            var before = Threads.Statistics;
+            for (int r = 0; r < 20; r++) Threads.For(2, _ => Thread.SpinWait(50));
+            Threads.For(1, _ => { });                                  // one task: runs serially, not a region
+            // A region after a long gap: the worker has blocked meanwhile and must be woken (or the job revoked).
+            Thread.Sleep(20);
+            int ran = 0;
+            Threads.For(4, _ => Interlocked.Increment(ref ran));
+            var d = Threads.Statistics - before;
+            Assert.Equal(4, ran);
+            Assert.Equal(21, d.Regions);
+            Assert.True(d.WorkerBlocks >= 1, $"the worker never blocked during a 20 ms gap: {d}");
+            Assert.True(d.WorkerWaitSeconds >= 0 && d.CallerWaitSeconds >= 0 && d.CallerBlockedSeconds >= 0, d.ToString());
+            Assert.True(d.Revoked <= d.Regions, d.ToString());
+        }
+        finally { Threads.Count = saved; }
+    }
+
+    [Fact]
+    public void ManyShortRegionsAfterIdleGapsAllComplete()
+    {
+        int saved = Threads.Count;
+        Threads.Count = 2;
+        try
+        {
+            // Alternating gaps make the worker's adaptive poll grow and shrink; every index must still run once.
+            long total = 0;
+            for (int r = 0; r < 60; r++)
+            {
+                if (r % 10 == 0) Thread.Sleep(2);
+                Threads.For(16, i => Interlocked.Add(ref total, i));
+            }
+            Assert.Equal(60 * 120, total);
+        }
+        finally { Threads.Count = saved; }
+    }
+
+    [Fact]
     public void CountMustBePositive()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Threads.Count = 0);

@@ -25,6 +25,11 @@ public sealed class Conv2d : Module
 
     public Tensor Forward(Tensor x) =>
         Ops.Conv2d(x, Weight, Bias, stride: (Stride, Stride), padding: (Padding, Padding), dilation: (1, 1), groups: Groups);
+
+    /// <summary>The same convolution on channels-last x[B, H, W, C], giving [B, OH, OW, out] (groups 1 only).</summary>
+    public Tensor ForwardChannelsLast(Tensor x) => Groups == 1
+        ? Ops.Conv2dChannelsLast(x, Weight, Bias, Stride, Padding)
+        : throw new InvalidOperationException($"Conv2d.ForwardChannelsLast: grouped convolutions (groups {Groups}) run on NCHW only.");
 }
 
 /// <summary>torch.nn.ConvTranspose2d on NCHW with square kernel/stride/padding: <c>weight [in, out, k, k]</c>, <c>bias [out]</c>.</summary>
