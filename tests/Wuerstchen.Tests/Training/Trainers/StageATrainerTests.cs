@@ -53,7 +53,9 @@ public class StageATrainerTests
         using var first = dataset.LoadImage(0, default);
         using var second = dataset.LoadImage(1, default);
         using var batch = Ops.Cat([first.Reshape(1, 3, 32, 32), second.Reshape(1, 3, 32, 32)], 0);
-        using (Tape.NoGrad())
+        // Encoded the way the trainer does: recording, with parameters that require grad (the differentiable path).
+        foreach (var p in fresh.NamedParameters()) p.Value.RequiresGrad = true;
+        using (Tape.Record())
         {
             using var latents = fresh.Encode(batch);
             using var last = Ops.ToChannelsLast(latents);
@@ -120,7 +122,9 @@ public class StageACodebookRestartTests
                 using var a = dataset.LoadImage(i, default);
                 using var b = dataset.LoadImage(j, default);
                 using var batch = Ops.Cat([a.Reshape(1, 3, 32, 32), b.Reshape(1, 3, 32, 32)], 0);
-                using var _ = Tape.NoGrad();
+                // Encoded the way the trainer does: recording, with parameters that require grad.
+                foreach (var p in fresh.NamedParameters()) p.Value.RequiresGrad = true;
+                using var tape = Tape.Record();
                 using var latents = fresh.Encode(batch);
                 using var last = Ops.ToChannelsLast(latents);
                 var v = last.ToArray();
