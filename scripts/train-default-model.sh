@@ -64,9 +64,10 @@ train "$work/stage-b" stage-b --data "$data" --config "$configs/decoder.json" \
   --text-encoder "$text_init" --train-text-encoder \
   --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 200 --seed 2
 
-# 3. Stage C (+ prior text encoder), on the frozen compressor from Stage B.
+# 3. Stage C (+ prior text encoder), on the frozen compressor from Stage B (its latents encoded once, cached).
 train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
-  --effnet "$work/stage-b/effnet" --text-encoder "$text_init" --train-text-encoder \
+  --effnet "$work/stage-b/effnet" --latent-cache "$work/stage-c-latents" \
+  --text-encoder "$text_init" --train-text-encoder \
   --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --ema diffusers \
   --checkpoint-every 200 --seed 3
 
