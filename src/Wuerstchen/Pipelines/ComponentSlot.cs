@@ -1,3 +1,5 @@
+using Wuerstchen.Tensors;
+
 namespace Wuerstchen.Pipelines;
 
 /// <summary>
@@ -34,6 +36,10 @@ public sealed class ComponentSlot<T> : IDisposable where T : class, IDisposable
 
     private void Release()
     {
+        // The stage's cached activation blocks go back to the OS whether or not the component stays: the next stage
+        // works at other sizes, so they would only sit beside its weights and activations (at 1024² they are up to
+        // the pool's 2 GiB cap, the difference between the whole image's peak and the largest stage's).
+        StoragePool.Trim();
         if (KeepLoaded || _instance == null) return;
         _instance.Dispose();
         _instance = null;

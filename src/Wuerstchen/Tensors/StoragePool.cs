@@ -17,12 +17,19 @@ public static unsafe class StoragePool
     private static readonly Lock _lock = new();
     private static readonly Dictionary<long, Stack<nint>> _free = [];
     private static long _cachedBytes;
+    private static long _reused, _fresh;
 
     /// <summary>Most bytes kept in free blocks (default 2 GiB); lower it for memory-lean runs, 0 disables pooling.</summary>
     public static long CapacityBytes { get; set; } = 2L << 30;
 
     /// <summary>Bytes currently held in free blocks.</summary>
     public static long CachedBytes { get { lock (_lock) return _cachedBytes; } }
+
+    /// <summary>
+    /// Requests of pooled size (≥ <see cref="MinPooledBytes"/>) since the process started: served from a cached block,
+    /// and allocated fresh. A steady loop (a denoising step after the first) should add only to the first.
+    /// </summary>
+    public static (long Reused, long Fresh) Statistics { get { lock (_lock) return (_reused, _fresh); } }
 
     /// <summary>The block size actually allocated for a request (its size class).</summary>
     public static long SizeClass(long bytes)
@@ -43,8 +50,10 @@ public static unsafe class StoragePool
                 if (_free.TryGetValue(blockBytes, out var stack) && stack.Count > 0)
                 {
                     _cachedBytes -= blockBytes;
+                    _reused++;
                     return (float*)stack.Pop();
                 }
+                _fresh++;
             }
         }
         var p = (float*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
