@@ -33,6 +33,7 @@ public static class BenchCommand
         log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: building ({(settings.RandomWeights ? "random weights" : "loading weights")}, {Threads.Count} threads, " +
             $"{BenchResult.PrecisionText(settings.Weights, settings.Compute)})…"));
         using var workload = BenchWorkload.Create(settings, log.WriteLine);
+        double? builtRss = BenchResult.ReadRssMb();
         log.WriteLine(string.Create(c, $"{settings.Stage.Name()}: {workload.Description}; built in {workload.BuildSeconds:F1} s; {workload.Flops / 1e9:F1} GFLOP per run"));
 
         for (int i = 0; i < settings.Warmup; i++)
@@ -56,6 +57,7 @@ public static class BenchCommand
             Flops = workload.Flops,
             BuildSeconds = workload.BuildSeconds,
             PeakRssMb = BenchResult.ReadPeakRssMb(),
+            BuiltRssMb = builtRss,
             Threads = Threads.Count,
             Width = settings.Width,
             Height = settings.Height,

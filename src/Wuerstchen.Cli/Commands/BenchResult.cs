@@ -16,6 +16,9 @@ public sealed record BenchResult
     /// <summary>Peak resident set of the process (VmHWM) in MiB; null where /proc is not available.</summary>
     public double? PeakRssMb { get; init; }
 
+    /// <summary>Resident set (VmRSS) in MiB right after the model was built: weights and runtime, before any activation.</summary>
+    public double? BuiltRssMb { get; init; }
+
     public required int Threads { get; init; }
     public required int Width { get; init; }
     public required int Height { get; init; }
@@ -68,6 +71,7 @@ public sealed record BenchResult
             ["warmup"] = Warmup,
             ["gflop"] = Round(Flops / 1e9, 3),
             ["build_s"] = Round(BuildSeconds, 3),
+            ["built_rss_mb"] = BuiltRssMb is double built ? Round(built, 1) : null,
             ["times_s"] = Seconds.Select(t => Round(t, 4)).ToArray(),
         };
         if (Parts != null) fields["parts_s"] = Parts.ToDictionary(p => p.Key, p => Round(p.Value, 3));
@@ -83,8 +87,9 @@ public sealed record BenchResult
     public IEnumerable<string> ToText()
     {
         var c = CultureInfo.InvariantCulture;
+        string built = BuiltRssMb is double b ? " (" + b.ToString("F0", c) + " MiB once built)" : "";
         yield return string.Create(c, $"{Stage.Name()}: median {MedianSeconds:F3} s, min {MinSeconds:F3} s over {Seconds.Count} run(s); " +
-            $"{Flops / 1e9:F1} GFLOP → {Gflops:F1} GFLOP/s; peak RSS {(PeakRssMb is double rss ? rss.ToString("F0", c) + " MiB" : "n/a")}");
+            $"{Flops / 1e9:F1} GFLOP → {Gflops:F1} GFLOP/s; peak RSS {(PeakRssMb is double rss ? rss.ToString("F0", c) + " MiB" : "n/a")}{built}");
         if (Parts != null)
             yield return "  parts: " + string.Join(", ", Parts.Select(p => string.Create(c, $"{p.Key} {p.Value:F2} s")));
     }
@@ -92,15 +97,20 @@ public sealed record BenchResult
     private static double Round(double value, int digits) => Math.Round(value, digits, MidpointRounding.AwayFromZero);
 
     /// <summary>VmHWM of /proc/self/status (the kernel's high-water mark of the resident set) in MiB, or null.</summary>
-    public static double? ReadPeakRssMb()
+    public static double? ReadPeakRssMb() => ReadStatusMb("VmHWM:");
+
+    /// <summary>VmRSS of /proc/self/status (the resident set now) in MiB, or null.</summary>
+    public static double? ReadRssMb() => ReadStatusMb("VmRSS:");
+
+    private static double? ReadStatusMb(string field)
     {
         const string status = "/proc/self/status";
         if (!File.Exists(status)) return null;
         foreach (var line in File.ReadLines(status))
         {
             // "VmHWM:   123456 kB"
-            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-            var parts = line["VmHWM:".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!line.StartsWith(field, StringComparison.Ordinal)) continue;
+            var parts = line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long kb))
                 return kb / 1024.0;
         }

@@ -19,8 +19,12 @@ public static unsafe class StoragePool
     private static long _cachedBytes;
     private static long _reused, _fresh;
 
-    /// <summary>Most bytes kept in free blocks (default 2 GiB); lower it for memory-lean runs, 0 disables pooling.</summary>
-    public static long CapacityBytes { get; set; } = 2L << 30;
+    /// <summary>
+    /// Most bytes kept in free blocks (default 2 GiB, or <c>WUERSTCHEN_POOL_MB</c> MiB from the environment); lower it
+    /// for memory-lean runs, 0 disables pooling.
+    /// </summary>
+    public static long CapacityBytes { get; set; } =
+        long.TryParse(Environment.GetEnvironmentVariable("WUERSTCHEN_POOL_MB"), out long mb) && mb >= 0 ? mb << 20 : 2L << 30;
 
     /// <summary>Bytes currently held in free blocks.</summary>
     public static long CachedBytes { get { lock (_lock) return _cachedBytes; } }
