@@ -25,7 +25,7 @@ public static class TrainCommand
         Stage(context, "stage-c", "Stage C, the text-conditional prior, on semantic-compressor latents.", TrainModels.StageC,
             o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
-            o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout]),
+            o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.LossWeight]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
             o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit, o.CodebookRestartEvery]),
         Stage(context, "lora", "LoRA adapters on Stage C's attention projections (prior and text encoder frozen); writes pytorch_lora_weights.safetensors.", TrainModels.Lora,

@@ -3,6 +3,7 @@ using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Models.Init;
+using Wuerstchen.Training.Objectives;
 using Wuerstchen.Training.Trainers;
 
 namespace Wuerstchen.Cli.Commands;
@@ -79,7 +80,7 @@ internal static class TrainModels
                 effnet = EfficientNetEncoder.CreateForTraining(config with { CLatent = decoder.Config.EffnetEmbd }, seed);
             }
             return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
-                new StageBAugmentation(CaptionDropout: parse.GetValue(o.CaptionDropout)));
+                new StageBAugmentation(CaptionDropout: parse.GetValue(o.CaptionDropout), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
         }
         catch
         {
@@ -87,6 +88,13 @@ internal static class TrainModels
             throw;
         }
     }
+
+    private static DiffusionLossWeighting LossWeighting(string name) => name switch
+    {
+        "p2" => DiffusionLossWeighting.P2,
+        "v" => DiffusionLossWeighting.V,
+        _ => throw new CliUsageException("--loss-weight", $"'{name}' is not a weighting: use p2 or v."),
+    };
 
     public static ITrainingObjective StageA(ParseResult parse, TrainOptions o, ulong seed)
     {

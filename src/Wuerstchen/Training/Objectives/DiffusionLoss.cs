@@ -63,9 +63,36 @@ public static class DiffusionLoss
         return w;
     }
 
+    /// <summary>
+    /// Per-sample weights of the ε loss under <paramref name="weighting"/>: <see cref="DiffusionLossWeighting.P2"/> as
+    /// <see cref="P2Weights"/>; <see cref="DiffusionLossWeighting.V"/> 1/ᾱ(t), which makes the weighted ε loss the
+    /// v-prediction loss ‖v̂ − v‖² (v̂ − v = (ε̂ − ε)/√ᾱ for the v implied by ε̂).
+    /// </summary>
+    public static float[] Weights(DiffusionLossWeighting weighting, DdpmWuerstchenScheduler scheduler, ReadOnlySpan<float> timesteps)
+    {
+        if (weighting == DiffusionLossWeighting.P2) return P2Weights(scheduler, timesteps);
+        var w = new float[timesteps.Length];
+        for (int i = 0; i < w.Length; i++) w[i] = 1f / scheduler.AlphaCumprod(timesteps[i]);
+        return w;
+    }
+
     private static void CheckSameShape(Tensor pred, Tensor target, string op)
     {
         if (!pred.Shape.SequenceEqual(target.Shape))
             throw new ArgumentException($"DiffusionLoss.{op}: prediction {pred} and target {target} differ in shape.");
     }
+}
+
+/// <summary>How the per-sample ε losses are weighted over t.</summary>
+public enum DiffusionLossWeighting
+{
+    /// <summary>The authors' P2 weight 1 − ᾱ(t) (SPEC §7.1): high-noise samples count fully, low-noise ones hardly.</summary>
+    P2,
+
+    /// <summary>
+    /// 1/ᾱ(t), i.e. the v-prediction loss. Near t = 1 an ε error δ means an x0 error δ·√((1 − ᾱ)/ᾱ) (100× at
+    /// ᾱ = 10⁻⁴), which the P2 loss barely sees; this weighting makes the high-noise steps learn x0 from the
+    /// conditioning. Sampling is unchanged (the model still predicts ε).
+    /// </summary>
+    V,
 }

@@ -14,7 +14,8 @@ namespace Wuerstchen.Training.Trainers;
 /// <param name="CaptionDropout">every caption → "" with this probability</param>
 /// <param name="EffnetDropout">effnet features zeroed (the decoder's unconditional input)</param>
 /// <param name="EffnetNoise">otherwise, features noised by the forward process at t ~ U(0, <paramref name="EffnetNoiseMaxT"/>) per sample</param>
-public sealed record StageBAugmentation(double CaptionDropout = 0.05, double EffnetDropout = 0.05, double EffnetNoise = 0.3, float EffnetNoiseMaxT = 0.5f);
+public sealed record StageBAugmentation(double CaptionDropout = 0.05, double EffnetDropout = 0.05, double EffnetNoise = 0.3, float EffnetNoiseMaxT = 0.5f,
+    DiffusionLossWeighting LossWeighting = DiffusionLossWeighting.P2);
 
 /// <summary>
 /// Stage B (the decoder) per SPEC §7.3. Per batch, draws in this order:
@@ -119,7 +120,7 @@ public sealed class StageBObjective : ITrainingObjective
                 using var noised = _scheduler.AddNoise(x0, noise, t);
                 using var r = Tensor.FromArray(t, n);
                 using var prediction = Decoder.Forward(noised, r, features, clip);
-                using var loss = DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.P2Weights(_scheduler, t));
+                using var loss = DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.Weights(Augmentation.LossWeighting, _scheduler, t));
                 tape.Backward(loss);
                 return new StepResult(loss.Item(), new Dictionary<string, double>
                 {

@@ -1,4 +1,5 @@
 using Wuerstchen.Autograd;
+using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
 using Wuerstchen.Training.Objectives;
 
@@ -26,6 +27,25 @@ public class ObjectivesTests
         using var wrong = Tensor.Zeros(2, 2, 2, 2);
         Assert.Contains("differ in shape", Assert.Throws<ArgumentException>(() => DiffusionLoss.Mse(pred, wrong)).Message);
         Assert.Throws<ArgumentException>(() => DiffusionLoss.P2Weighted(pred, eps, [1f]));
+    }
+
+    [Fact]
+    public void VWeightingMakesTheEpsLossTheVPredictionLoss()
+    {
+        var scheduler = new DdpmWuerstchenScheduler();
+        float[] t = [0.05f, 0.5f, 0.9f, 1f];
+        Assert.Equal(DiffusionLoss.P2Weights(scheduler, t), DiffusionLoss.Weights(DiffusionLossWeighting.P2, scheduler, t));
+        var v = DiffusionLoss.Weights(DiffusionLossWeighting.V, scheduler, t);
+        for (int i = 0; i < t.Length; i++)
+        {
+            // v = √ᾱ·ε − √(1−ᾱ)·x0; with x0 implied by ε̂ from the same x_t, v̂ − v = (ε̂ − ε)/√ᾱ, so ‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ.
+            float abar = scheduler.AlphaCumprod(t[i]), epsError = 0.3f;
+            float x0Error = -epsError * MathF.Sqrt((1 - abar) / abar);
+            float vError = MathF.Sqrt(abar) * epsError - MathF.Sqrt(1 - abar) * x0Error;
+            Assert.Equal(vError * vError, v[i] * epsError * epsError, vError * vError * 1e-5f);
+        }
+        Assert.Equal(1e4f, v[3], 1f);                      // ᾱ(1) is clamped to 1e-4
+        Assert.True(v[0] < 1.01f);
     }
 
     [Fact]

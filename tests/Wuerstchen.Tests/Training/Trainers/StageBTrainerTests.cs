@@ -1,3 +1,4 @@
+using Wuerstchen.Training.Objectives;
 using Wuerstchen.Models;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Pipelines;
@@ -9,12 +10,34 @@ namespace Wuerstchen.Tests.Training.Trainers;
 public class StageBTrainerTests
 {
     /// <summary>The tiny decoder pipeline fine-tuned with a tiny EfficientNet (c_latent 8) trained jointly from scratch.</summary>
-    internal static StageBObjective StageB(bool trainCompressor = true) =>
+    internal static StageBObjective StageB(bool trainCompressor = true, DiffusionLossWeighting weighting = DiffusionLossWeighting.P2) =>
         new(WuerstchenDiffNeXt.FromPretrained(Path.Combine(DecoderFolder, "decoder"), writable: true),
             PaellaVQModel.FromPretrained(Path.Combine(DecoderFolder, "vqgan")),
             TextConditioning.FromPipelineFolder(DecoderFolder, train: false),
             new EfficientNetCompressor(EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 3), downscaleForStageC: false),
-            trainCompressor);
+            trainCompressor, new StageBAugmentation(LossWeighting: weighting));
+
+    [Fact]
+    public void TheVWeightingScalesEachSamplesLossByOneOverAlphaBar()
+    {
+        // The same update drawn twice (same seed: same t, noise and augmentations): only the per-sample weights differ.
+        using var data = Shapes(4, size: 64);
+        var losses = new Dictionary<DiffusionLossWeighting, double>();
+        foreach (var weighting in new[] { DiffusionLossWeighting.P2, DiffusionLossWeighting.V })
+        {
+            using var objective = StageB(weighting: weighting);
+            var output = Path.Combine(data.Path, $"out-{weighting}");
+            new Trainer(objective, Open(Path.Combine(data.Path, "data"), resolution: 64), new TrainerOptions
+            {
+                OutputFolder = output, Steps = 1, BatchSize = 1, LearningRate = 1e-3, Seed = 5, LogEvery = 1,
+            }).Run();
+            var line = File.ReadLines(Path.Combine(output, "train_log.jsonl")).First();
+            losses[weighting] = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("loss").GetDouble();
+        }
+        // One sample: loss_p2 = (1 − ᾱ)·l and loss_v = l/ᾱ, so loss_v/loss_p2 = 1/(ᾱ(1 − ᾱ)) ≥ 4.
+        Assert.True(losses[DiffusionLossWeighting.V] >= 4 * losses[DiffusionLossWeighting.P2] * 0.999,
+            $"p2 {losses[DiffusionLossWeighting.P2]}, v {losses[DiffusionLossWeighting.V]}");
+    }
 
     [Fact]
     public void TrainsDecoderAndCompressorAndWritesALoadableDecoderPipeline()
