@@ -41,7 +41,10 @@ internal static class TrainModels
                 catch (InvalidDataException e) { throw new CliUsageException("--width/--depth/--heads", e.Message); }
                 prior = PriorInit.Create(size, seed);
             }
-            return new StageCObjective(prior, text, compressor, recipe, parse.GetValue(o.CaptionDropout));
+            return new StageCObjective(prior, text, compressor, recipe, parse.GetValue(o.CaptionDropout))
+            {
+                LossWeighting = LossWeighting(parse.GetValue(o.LossWeight)!),
+            };
         }
         catch
         {

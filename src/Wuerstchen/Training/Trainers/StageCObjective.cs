@@ -32,6 +32,12 @@ public sealed class StageCObjective : ITrainingObjective
     public DiffusionRecipe Recipe { get; }
     public double CaptionDropout { get; }
 
+    /// <summary>
+    /// <see cref="DiffusionLossWeighting.P2"/> (default): the recipe's loss (P2-weighted for the authors', plain MSE for
+    /// diffusers'); <see cref="DiffusionLossWeighting.V"/>: each sample's ε loss weighted by 1/ᾱ(t) under either recipe.
+    /// </summary>
+    public DiffusionLossWeighting LossWeighting { get; init; } = DiffusionLossWeighting.P2;
+
     public string Name => "stage-c";
     public IReadOnlyList<NamedParameter> Parameters { get; }
     public IReadOnlyList<NamedParameter> Buffers { get; }
@@ -86,7 +92,9 @@ public sealed class StageCObjective : ITrainingObjective
             using var noised = _scheduler.AddNoise(x0, noise, t);
             using var r = Tensor.FromArray(t, t.Length);
             using var prediction = Prior.Forward(noised, r, c);
-            using var loss = authors ? DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.P2Weights(_scheduler, t)) : DiffusionLoss.Mse(prediction, noise);
+            using var loss = LossWeighting == DiffusionLossWeighting.V || authors
+                ? DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.Weights(LossWeighting, _scheduler, t))
+                : DiffusionLoss.Mse(prediction, noise);
             tape.Backward(loss);
             return new StepResult(loss.Item(), new Dictionary<string, double> { ["captions_dropped"] = dropCaptions ? 1 : 0 });
         }

@@ -1,6 +1,7 @@
 using Wuerstchen.Models;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Training.Checkpoints;
+using Wuerstchen.Training.Objectives;
 using Wuerstchen.Training.Progress;
 using Wuerstchen.Training.Trainers;
 using static Wuerstchen.Tests.Training.Trainers.TrainerFixtures;
@@ -22,6 +23,28 @@ public class StageCTrainerTests
         Resume = resume,
         Ema = new EmaOptions(EmaMode.Authors, Every: 2, Start: 3, Beta: 0.9),
     };
+
+    [Theory]
+    [InlineData(DiffusionRecipe.Authors)]
+    [InlineData(DiffusionRecipe.Diffusers)]
+    public void TheVWeightingScalesEachSamplesLossByOneOverAlphaBar(DiffusionRecipe recipe)
+    {
+        // One update of batch 1, drawn identically (same seed) under both weightings: loss_v/loss_recipe is
+        // 1/(ᾱ(1 − ᾱ)) ≥ 4 for the authors' P2 recipe and 1/ᾱ > 1 for diffusers' plain MSE.
+        using var data = Shapes(2);
+        var losses = new List<double>();
+        foreach (var weighting in new[] { DiffusionLossWeighting.P2, DiffusionLossWeighting.V })
+        {
+            var reported = new List<TrainingProgress>();
+            using var objective = StageC(recipe, weighting: weighting);
+            new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(Path.Combine(data.Path, $"out-{weighting}"), 1) with
+            {
+                BatchSize = 1, Ema = EmaOptions.Off,
+            }) { OnProgress = reported.Add }.Run();
+            losses.Add(reported.Single().Loss);
+        }
+        Assert.True(losses[1] > (recipe == DiffusionRecipe.Authors ? 4 : 1) * losses[0] * 0.999, $"{recipe}: {losses[0]} vs {losses[1]}");
+    }
 
     [Fact]
     public void TrainsAndWritesALoadablePriorPipeline()

@@ -1,3 +1,4 @@
+using Wuerstchen.Training.Objectives;
 using Wuerstchen.Data;
 using Wuerstchen.Data.Shapes;
 using Wuerstchen.IO.Png;
@@ -33,10 +34,11 @@ internal static class TrainerFixtures
         });
 
     /// <summary>Stage C on the tiny prior pipeline (prior fine-tuned from its weights), a 32² image → 4×4 latent.</summary>
-    public static StageCObjective StageC(DiffusionRecipe recipe = DiffusionRecipe.Authors, bool trainTextEncoder = false) =>
+    public static StageCObjective StageC(DiffusionRecipe recipe = DiffusionRecipe.Authors, bool trainTextEncoder = false,
+        DiffusionLossWeighting weighting = DiffusionLossWeighting.P2) =>
         new(WuerstchenPrior.FromPretrained(Path.Combine(PriorFolder, "prior"), writable: true),
             TextConditioning.FromPipelineFolder(PriorFolder, trainTextEncoder),
-            new TestCompressor(8, 8), recipe);
+            new TestCompressor(8, 8), recipe) { LossWeighting = weighting };
 
     /// <summary>The state dict of a saved component as arrays, for bit-exact comparisons.</summary>
     public static Dictionary<string, float[]> Weights(Wuerstchen.Models.Nn.Module model) =>
