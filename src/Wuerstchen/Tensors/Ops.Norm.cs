@@ -45,6 +45,23 @@ public static partial class Ops
         return Recorder.GlobalResponseNorm(y, x, gamma, beta);
     }
 
+    /// <summary>
+    /// <see cref="GlobalResponseNorm"/> overwriting its contiguous input, for inference (refused under a recording tape,
+    /// which needs x): the reduction finishes before any row is rewritten, so the result is the same.
+    /// </summary>
+    public static unsafe void GlobalResponseNormInPlace(Tensor x, Tensor gamma, Tensor beta)
+    {
+        if (x.Rank != 4) throw new ArgumentException($"GlobalResponseNormInPlace: expects channels-last [B, H, W, D], got {Show(x)}.");
+        if (!x.IsContiguous) throw new ArgumentException($"GlobalResponseNormInPlace: {Show(x)} must be contiguous.");
+        if (Tape.ShouldRecord(x, gamma, beta)) throw new InvalidOperationException("GlobalResponseNormInPlace: not differentiable; use GlobalResponseNorm under a tape.");
+        int d = x.Shape[3];
+        RequireVector(gamma, d, "GlobalResponseNormInPlace", "gamma");
+        RequireVector(beta, d, "GlobalResponseNormInPlace", "beta");
+        using var g = Dense.Of(gamma);
+        using var b = Dense.Of(beta);
+        Normalization.GlobalResponseNorm(x.Data, x.Data, x.Shape[0], (long)x.Shape[1] * x.Shape[2], d, g.Data, b.Data);
+    }
+
     /// <summary>BatchNorm2d in inference mode (running statistics) on NCHW.</summary>
     public static unsafe Tensor BatchNorm2d(Tensor x, Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, float eps)
     {

@@ -94,6 +94,13 @@ public class OpsNormTests
                 }
         }
         TensorAssert.Close(expected, y.ToArray(), 1e-5, 1e-5, "GRN");
+
+        // In place (inference): bit for bit the same values, written over x.
+        Ops.GlobalResponseNormInPlace(x, gamma, beta);
+        Assert.Equal(y.ToArray(), x.ToArray());
+        x.RequiresGrad = true;
+        using (Wuerstchen.Autograd.Tape.Record())
+            Assert.Throws<InvalidOperationException>(() => Ops.GlobalResponseNormInPlace(x, gamma, beta));
     }
 
     [Fact]

@@ -24,21 +24,16 @@ public sealed class ChannelwiseMlp : Module
     /// <summary>x [B, H, W, in] → [B, H, W, c]. Dropout is the identity at inference.</summary>
     public Tensor Forward(Tensor x)
     {
-        Tensor normed;
-        using (var expanded = _expand.Forward(x))
+        using var expanded = _expand.Forward(x);
+        if (Autograd.Tape.ShouldRecord(expanded, _grn.Gamma, _grn.Beta))
         {
-            // Inference activates in place: at Stage B's first level (1024²) each 4×-wide activation is 84 MB.
-            if (Autograd.Tape.ShouldRecord(expanded))
-            {
-                using var activated = Ops.Gelu(expanded);
-                normed = _grn.Forward(activated);
-            }
-            else
-            {
-                Ops.GeluInPlace(expanded);
-                normed = _grn.Forward(expanded);
-            }
+            using var activated = Ops.Gelu(expanded);
+            using var normed = _grn.Forward(activated);
+            return _project.Forward(normed);
         }
-        using (normed) return _project.Forward(normed);
+        // Inference activates and normalises in place: at Stage B's first level (1024²) each 4×-wide activation is 84 MB.
+        Ops.GeluInPlace(expanded);
+        _grn.ForwardInPlace(expanded);
+        return _project.Forward(expanded);
     }
 }

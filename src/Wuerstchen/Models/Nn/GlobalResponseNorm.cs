@@ -17,4 +17,7 @@ public sealed class GlobalResponseNorm : Module
 
     /// <summary>x [B, H, W, D] → γ·(x·N) + β + x with N = ‖x‖₂ over (H, W) / (mean over D + 1e-6).</summary>
     public Tensor Forward(Tensor x) => Ops.GlobalResponseNorm(x, Gamma, Beta);
+
+    /// <summary>Inference: normalises <paramref name="x"/> (contiguous, not tracked) in place.</summary>
+    public void ForwardInPlace(Tensor x) => Ops.GlobalResponseNormInPlace(x, Gamma, Beta);
 }
