@@ -32,7 +32,15 @@ public sealed class ComponentSlot<T> : IDisposable where T : class, IDisposable
     public bool IsLoaded => _instance != null;
 
     /// <summary>Loads the component if needed and returns a lease whose disposal releases it (unless kept).</summary>
-    public Lease Acquire() => new(this, _instance ??= _load());
+    public Lease Acquire()
+    {
+        if (_instance == null)
+        {
+            _instance = _load();
+            StoragePool.Trim();   // what loading freed (converted or drawn weights) is not the stage's working set
+        }
+        return new(this, _instance);
+    }
 
     private void Release()
     {
