@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the default model from the trainers' outputs (see scripts/train-default-model.sh):
-#   scripts/assemble-default-model.sh WORK_DIR TARGET   (TARGET: models/default)
+#   scripts/assemble-default-model.sh WORK_DIR TARGET [STAGE_C_DIR STAGE_B_DIR]   (TARGET: models/default;
+#   the stage folders default to WORK_DIR/stage-c and WORK_DIR/stage-b)
 # TARGET/prior   = Stage C's prior pipeline folder (prior, its jointly trained text encoder, tokenizer, scheduler)
 # TARGET/decoder = Stage B's decoder pipeline folder (decoder, text encoder, tokenizer, the frozen Stage A, scheduler)
 #                  plus effnet/ (the semantic compressor, for reconstruction and variations; diffusers ignores it)
@@ -11,7 +12,7 @@ work="$1"; target="$2"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cli="$work/bin/Wuerstchen.Cli.dll"
 
-stage_c="$work/stage-c"; stage_b="$work/stage-b"
+stage_c="${3:-$work/stage-c}"; stage_b="${4:-$work/stage-b}"
 for f in "$stage_c/model_index.json" "$stage_b/model_index.json"; do
   [[ -f "$f" ]] || { echo "missing $f: train the stages first" >&2; exit 1; }
 done

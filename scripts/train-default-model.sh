@@ -22,6 +22,8 @@ configs="$repo/models/default-configs"
 steps_a="${STEPS_A:-1500}"
 steps_b="${STEPS_B:-6000}"
 steps_c="${STEPS_C:-8000}"
+steps_bv="${STEPS_BV:-1500}"
+steps_cv="${STEPS_CV:-1000}"
 
 cli="$work/bin/Wuerstchen.Cli.dll"
 if [[ ! -f "$cli" ]]; then
@@ -64,6 +66,12 @@ train "$work/stage-b" stage-b --data "$data" --config "$configs/decoder.json" \
   --text-encoder "$text_init" --train-text-encoder \
   --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 200 --seed 2
 
+# 2b. Stage B fine-tuned with the v loss weighting (1/ᾱ), the compressor frozen: the P2 loss hardly penalises x0 errors
+#     near t = 1, so the first sampling steps could not recover the image from its embedding (models/README.md).
+train "$work/stage-b-v" stage-b --data "$data" --init "$work/stage-b" --stage-a "$work/stage-a/vqgan" \
+  --effnet "$work/stage-b/effnet" --freeze-effnet --train-text-encoder \
+  --resolution 256 --batch 8 --steps "$steps_bv" --lr 1e-4 --warmup 100 --loss-weight v --checkpoint-every 250 --seed 4
+
 # 3. Stage C (+ prior text encoder), on the frozen compressor from Stage B (its latents encoded once, cached).
 train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
   --effnet "$work/stage-b/effnet" --latent-cache "$work/stage-c-latents" \
@@ -71,7 +79,12 @@ train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
   --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --ema diffusers \
   --checkpoint-every 200 --seed 3
 
+# 3b. Stage C fine-tuned with the v loss weighting, for the same reason.
+train "$work/stage-c-v" stage-c --data "$data" --init "$work/stage-c" --effnet "$work/stage-b/effnet" \
+  --latent-cache "$work/stage-c-latents" --train-text-encoder \
+  --resolution 256 --batch 32 --steps "$steps_cv" --lr 1e-4 --warmup 100 --loss-weight v --ema diffusers \
+  --checkpoint-every 250 --seed 5
+
 # 4. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
-"$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default"
-wuerstchen evaluate-adherence --prior "$repo/models/default/prior" --decoder "$repo/models/default/decoder" \
-  --output "$work/adherence" | tee "$work/adherence.txt"
+"$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default" "$work/stage-c-v" "$work/stage-b-v"
+wuerstchen evaluate-adherence --model "$repo/models/default" --output "$work/adherence" | tee "$work/adherence.txt"
