@@ -37,6 +37,33 @@ public sealed class GenerateDefaultModelTests : IDisposable
         return doc.RootElement.Clone();
     }
 
+    /// <summary>The repository's models/default (the shipped weights), found beside Wuerstchen.sln.</summary>
+    private static string ShippedModel()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Wuerstchen.sln")))
+                return Path.Combine(dir.FullName, DefaultModel.ModelsFolderName, DefaultModel.DefaultFolderName);
+        throw new DirectoryNotFoundException("Repo root (Wuerstchen.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void The_shipped_default_model_generates_at_its_settings()
+    {
+        // The README's first command, on the committed weights: 256² at defaults.json's settings, an image, not a flat field.
+        Environment.SetEnvironmentVariable(DefaultModel.EnvironmentVariable, ShippedModel());
+        string png = _temp.File("shipped.png");
+        var r = CliRunner.Run("generate", "a red circle on a blue background", "--seed", "42", "-o", png);
+
+        Assert.True(r.ExitCode == 0, r.Error);
+        var image = PngFile.Read(png).Image;
+        Assert.Equal((256, 256), (image.Width, image.Height));
+        var p = Parameters(png);
+        var settings = DefaultModelSettings.Load(Path.Combine(ShippedModel(), "defaults.json"));
+        Assert.Equal(settings.PriorNumInferenceSteps, p.GetProperty("prior_num_inference_steps").GetInt32());
+        var pixels = image.Samples;
+        Assert.True(pixels.Max() - pixels.Min() > 32, "the shipped model drew a flat image");
+    }
+
     [Fact]
     public void A_positional_prompt_runs_the_default_model_at_its_recommended_settings()
     {
