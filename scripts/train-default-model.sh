@@ -22,7 +22,7 @@ configs="$repo/models/default-configs"
 steps_a="${STEPS_A:-1500}"
 steps_b="${STEPS_B:-6000}"
 steps_c="${STEPS_C:-8000}"
-steps_bv="${STEPS_BV:-1500}"
+steps_bv="${STEPS_BV:-3000}"
 steps_cv="${STEPS_CV:-1000}"
 
 cli="$work/bin/Wuerstchen.Cli.dll"
