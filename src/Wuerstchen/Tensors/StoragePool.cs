@@ -72,18 +72,33 @@ public static unsafe class StoragePool
 
     internal static void Return(float* p, long blockBytes)
     {
-        if (blockBytes >= MinPooledBytes)
+        if (blockBytes >= MinPooledBytes && blockBytes <= CapacityBytes)
         {
+            List<nint>? evicted = null;
             lock (_lock)
             {
+                // A full cache makes room by freeing blocks of other sizes: the block just returned belongs to the
+                // current working set, stale sizes from earlier work (another stage, another resolution) do not.
+                foreach (var (size, other) in _free)
+                {
+                    if (_cachedBytes + blockBytes <= CapacityBytes) break;
+                    if (size == blockBytes) continue;
+                    while (other.Count > 0 && _cachedBytes + blockBytes > CapacityBytes)
+                    {
+                        (evicted ??= []).Add(other.Pop());
+                        _cachedBytes -= size;
+                    }
+                }
                 if (_cachedBytes + blockBytes <= CapacityBytes)
                 {
                     if (!_free.TryGetValue(blockBytes, out var stack)) _free[blockBytes] = stack = new Stack<nint>();
                     stack.Push((nint)p);
                     _cachedBytes += blockBytes;
-                    return;
+                    p = null;
                 }
             }
+            if (evicted != null) foreach (var block in evicted) NativeMemory.AlignedFree((void*)block);
+            if (p == null) return;
         }
         NativeMemory.AlignedFree(p);
     }

@@ -35,6 +35,31 @@ public unsafe class StoragePoolTests
     }
 
     [Fact]
+    public void AFullCacheFreesStaleSizesToKeepTheBlockJustReturned()
+    {
+        long saved = StoragePool.CapacityBytes;
+        try
+        {
+            StoragePool.Trim();
+            StoragePool.CapacityBytes = 10_000_000;
+            var stale = Enumerable.Range(0, 2).Select(_ => Tensor.Empty(1000, 1000)).ToList();   // 2 × 4 MB: the cache is nearly full
+            foreach (var t in stale) t.Dispose();
+            var current = Tensor.Empty(500, 1500);                                                // 3 MB, another size class
+            float* p = current.Data;
+            current.Dispose();
+            Assert.True(StoragePool.CachedBytes <= StoragePool.CapacityBytes);
+            long reused = StoragePool.Statistics.Reused;
+            using (var again = Tensor.Empty(500, 1500)) Assert.True(again.Data == p);           // kept: a stale block made room
+            Assert.Equal(reused + 1, StoragePool.Statistics.Reused);
+        }
+        finally
+        {
+            StoragePool.CapacityBytes = saved;
+            StoragePool.Trim();
+        }
+    }
+
+    [Fact]
     public void RetainedStorageOutlivesTheDisposeOfItsTensor()
     {
         var t = Tensor.Full(3f, 512, 512);
