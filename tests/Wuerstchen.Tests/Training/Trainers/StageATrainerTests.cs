@@ -1,3 +1,4 @@
+using Wuerstchen.Data;
 using Wuerstchen.Autograd;
 using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
@@ -47,21 +48,33 @@ public class StageATrainerTests
         // The rows come from the training-mode encoder (batch-statistics BatchNorm over the whole first batch, here
         // both images, whose order does not change the statistics).
         var dataset = Open(Path.Combine(data.Path, "data"));
+        var vectors = new HashSet<string>();
+        AddTrainingModeEncodings(dataset, 0, 1, vectors);
+        AssertCodebookRowsAreAmong(output, vectors);
+    }
+
+    /// <summary>
+    /// Adds the latent vectors (as exact strings) of images i and j encoded as one batch by a fresh seed-9 VQGAN in
+    /// training mode, the way the trainer encodes: recording, with parameters that require grad (the differentiable path).
+    /// </summary>
+    internal static void AddTrainingModeEncodings(ImageCaptionDataset dataset, int i, int j, HashSet<string> vectors)
+    {
         using var fresh = VqGanInit.Create(TinyConfig, seed: 9);
         fresh.Training = true;
-        var vectors = new HashSet<string>();
-        using var first = dataset.LoadImage(0, default);
-        using var second = dataset.LoadImage(1, default);
-        using var batch = Ops.Cat([first.Reshape(1, 3, 32, 32), second.Reshape(1, 3, 32, 32)], 0);
-        // Encoded the way the trainer does: recording, with parameters that require grad (the differentiable path).
+        using var a = dataset.LoadImage(i, default);
+        using var b = dataset.LoadImage(j, default);
+        using var batch = Ops.Cat([a.Reshape(1, 3, 32, 32), b.Reshape(1, 3, 32, 32)], 0);
         foreach (var p in fresh.NamedParameters()) p.Value.RequiresGrad = true;
-        using (Tape.Record())
-        {
-            using var latents = fresh.Encode(batch);
-            using var last = Ops.ToChannelsLast(latents);
-            var v = last.ToArray();
-            for (int p = 0; p < v.Length; p += 4) vectors.Add(string.Join(",", v[p..(p + 4)].Select(x => x.ToString("R"))));
-        }
+        using var tape = Tape.Record();
+        using var latents = fresh.Encode(batch);
+        using var last = Ops.ToChannelsLast(latents);
+        var v = last.ToArray();
+        for (int p = 0; p < v.Length; p += 4) vectors.Add(string.Join(",", v[p..(p + 4)].Select(x => x.ToString("R"))));
+    }
+
+    /// <summary>Every codebook row of the trained VQGAN in <paramref name="output"/> is one of <paramref name="vectors"/>.</summary>
+    internal static void AssertCodebookRowsAreAmong(string output, HashSet<string> vectors)
+    {
         using var trained = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
         var codebook = trained.Codebook.ToArray();
         for (int row = 0; row < TinyConfig.NumVqEmbeddings; row++)
@@ -116,23 +129,7 @@ public class StageACodebookRestartTests
         var vectors = new HashSet<string>();
         for (int i = 0; i < 4; i++)
             for (int j = i + 1; j < 4; j++)
-            {
-                using var fresh = VqGanInit.Create(StageATrainerTests.TinyConfig, seed: 9);
-                fresh.Training = true;
-                using var a = dataset.LoadImage(i, default);
-                using var b = dataset.LoadImage(j, default);
-                using var batch = Ops.Cat([a.Reshape(1, 3, 32, 32), b.Reshape(1, 3, 32, 32)], 0);
-                // Encoded the way the trainer does: recording, with parameters that require grad.
-                foreach (var p in fresh.NamedParameters()) p.Value.RequiresGrad = true;
-                using var tape = Tape.Record();
-                using var latents = fresh.Encode(batch);
-                using var last = Ops.ToChannelsLast(latents);
-                var v = last.ToArray();
-                for (int p = 0; p < v.Length; p += 4) vectors.Add(string.Join(",", v[p..(p + 4)].Select(x => x.ToString("R"))));
-            }
-        using var trained = PaellaVQModel.FromPretrained(Path.Combine(output, "vqgan"));
-        var codebook = trained.Codebook.ToArray();
-        for (int row = 0; row < StageATrainerTests.TinyConfig.NumVqEmbeddings; row++)
-            Assert.Contains(string.Join(",", codebook[(row * 4)..(row * 4 + 4)].Select(x => x.ToString("R"))), vectors);
+                StageATrainerTests.AddTrainingModeEncodings(dataset, i, j, vectors);
+        StageATrainerTests.AssertCodebookRowsAreAmong(output, vectors);
     }
 }
