@@ -18,6 +18,9 @@ public static unsafe class StoragePool
     private static readonly Dictionary<long, Stack<nint>> _free = [];
     private static long _cachedBytes;
     private static long _reused, _fresh;
+    private static int _bypassDepth;
+
+    static StoragePool() => NativeHeap.EnsureConfigured();
 
     /// <summary>
     /// Most bytes kept in free blocks (default 2 GiB, or <c>WUERSTCHEN_POOL_MB</c> MiB from the environment); lower it
@@ -70,9 +73,26 @@ public static unsafe class StoragePool
         return p;
     }
 
+    /// <summary>
+    /// While the returned scope is open, freed blocks go straight back to the allocator instead of the cache. Loading a
+    /// model frees what it converts (drawn, widened or packed weights): pooling those would add up to the pool's cap to
+    /// the load's peak, for blocks the stage never asks for again.
+    /// </summary>
+    public static BypassScope Bypass()
+    {
+        Interlocked.Increment(ref _bypassDepth);
+        return new BypassScope();
+    }
+
+    /// <summary>Ends a <see cref="Bypass"/>.</summary>
+    public readonly struct BypassScope : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref _bypassDepth);
+    }
+
     internal static void Return(float* p, long blockBytes)
     {
-        if (blockBytes >= MinPooledBytes && blockBytes <= CapacityBytes)
+        if (blockBytes >= MinPooledBytes && blockBytes <= CapacityBytes && Volatile.Read(ref _bypassDepth) == 0)
         {
             List<nint>? evicted = null;
             lock (_lock)
@@ -103,7 +123,10 @@ public static unsafe class StoragePool
         NativeMemory.AlignedFree(p);
     }
 
-    /// <summary>Frees every cached block (e.g. between pipeline stages, whose activation sizes differ).</summary>
+    /// <summary>
+    /// Frees every cached block (e.g. between pipeline stages, whose activation sizes differ) and asks the allocator to
+    /// return free memory to the OS.
+    /// </summary>
     public static void Trim()
     {
         List<nint> blocks = [];
@@ -114,5 +137,6 @@ public static unsafe class StoragePool
             _cachedBytes = 0;
         }
         foreach (var p in blocks) NativeMemory.AlignedFree((void*)p);
+        NativeHeap.Release();
     }
 }

@@ -1,7 +1,10 @@
 using Wuerstchen.Pipelines;
+using Wuerstchen.Tensors;
+using Wuerstchen.Tests.Tensors;
 
 namespace Wuerstchen.Tests.Pipelines;
 
+[Collection(nameof(StoragePoolTests))]   // the memory tests read the process-wide pool
 public class ComponentSlotTests
 {
     private sealed class Counted : IDisposable
@@ -35,5 +38,33 @@ public class ComponentSlotTests
         Assert.False(instance!.Disposed);
         slot.Dispose();
         Assert.True(instance.Disposed);
+    }
+
+    /// <summary>A component holding one pooled-size tensor (4 MB), like a model holding its weights.</summary>
+    private sealed class Weighted : IDisposable
+    {
+        public Tensor Weight { get; } = Tensor.Empty(1000, 1000);
+        public void Dispose() => Weight.Dispose();
+    }
+
+    [Fact]
+    public void What_loading_frees_and_the_released_weights_go_back_to_the_allocator_not_the_pool()
+    {
+        // Pooled, a released model's weights would sit beside the next model as it loads (the whole image's peak).
+        StoragePool.Trim();
+        long cachedAfterTemporary = -1;
+        using var slot = new ComponentSlot<Weighted>("decoder", () =>
+        {
+            Tensor.Empty(1000, 1000).Dispose();                  // a converted or drawn weight that loading drops
+            cachedAfterTemporary = StoragePool.CachedBytes;
+            return new Weighted();
+        });
+        using (var lease = slot.Acquire())
+        {
+            Assert.Equal(0, cachedAfterTemporary);
+            Tensor.Empty(1000, 1000).Dispose();                  // an activation of the stage: pooled while it runs
+            Assert.True(StoragePool.CachedBytes >= 4_000_000);
+        }
+        Assert.Equal(0, StoragePool.CachedBytes);                // the stage's blocks and the weights are gone
     }
 }

@@ -60,6 +60,21 @@ public unsafe class StoragePoolTests
     }
 
     [Fact]
+    public void BlocksFreedUnderBypassGoToTheAllocatorAndPoolingResumesAfterIt()
+    {
+        StoragePool.Trim();
+        using (StoragePool.Bypass())
+        {
+            using (StoragePool.Bypass()) Tensor.Empty(1000, 1000).Dispose();     // scopes nest
+            Tensor.Empty(1000, 1000).Dispose();
+            Assert.Equal(0, StoragePool.CachedBytes);
+        }
+        Tensor.Empty(1000, 1000).Dispose();
+        Assert.True(StoragePool.CachedBytes >= 4_000_000);
+        StoragePool.Trim();
+    }
+
+    [Fact]
     public void RetainedStorageOutlivesTheDisposeOfItsTensor()
     {
         var t = Tensor.Full(3f, 512, 512);
