@@ -106,6 +106,16 @@ public static partial class Recorder
         return y;
     }
 
+    /// <summary>y = a + s·b (broadcast).</summary>
+    public static Tensor AddScaled(Tensor y, Tensor a, Tensor b, float s)
+    {
+        if (!Tape.ShouldRecord(a, b)) return y;
+        Tape.Record(y, "AddScaled", [a, b], [], s, static (g, n, s) => [
+            n.NeedsGrad(0) ? SumToShape(g, n.InputShape(0)) : null,
+            n.NeedsGrad(1) ? ScaledSum(g, s, n.InputShape(1)) : null]);
+        return y;
+    }
+
     // ---------------------------------------------------------------- in-place ops
 
     /// <summary>
@@ -120,6 +130,16 @@ public static partial class Recorder
         Tape.Record(a, "AddInPlace", [a, b], [], static (g, n) => [
             n.NeedsGrad(0) ? g : null,
             n.NeedsGrad(1) ? SumToShape(g, n.InputShape(1)) : null]);
+    }
+
+    /// <summary>a += s·b in place (see <see cref="AddInPlace"/>).</summary>
+    public static void AddScaledInPlace(Tensor a, Tensor b, float s)
+    {
+        TensorVersions.Bump(a.Storage);
+        if (!Tape.ShouldRecord(a, b)) return;
+        Tape.Record(a, "AddScaledInPlace", [a, b], [], s, static (g, n, s) => [
+            n.NeedsGrad(0) ? g : null,
+            n.NeedsGrad(1) ? ScaledSum(g, s, n.InputShape(1)) : null]);
     }
 
     /// <summary>a *= s in place (see <see cref="AddInPlace"/>).</summary>

@@ -173,6 +173,9 @@ internal readonly struct LerpOp(float weight) : IBinaryOp
     }
 }
 
+/// <summary>a + s·b, rounded twice as torch's <c>a + b * s</c> (no fused multiply-add): a gated residual in one pass.</summary>
+internal readonly struct AddScaledOp(float s) : IBinaryOp { public TV Invoke<TV>(TV a, TV b) where TV : unmanaged, ISimd<TV> => a + b * TV.Create(s); }
+
 internal readonly struct AddScalarOp(float s) : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => x + TV.Create(s); }
 internal readonly struct MulScalarOp(float s) : IUnaryOp { public TV Invoke<TV>(TV x) where TV : unmanaged, ISimd<TV> => x * TV.Create(s); }
 /// <summary>x / s, a true division (x·(1/s) rounds differently).</summary>

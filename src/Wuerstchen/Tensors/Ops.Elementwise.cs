@@ -35,6 +35,23 @@ public static partial class Ops
         Recorder.AddInPlace(a, b);
     }
 
+    /// <summary>a + s·b (b broadcast): a residual with a gated branch, in one pass instead of a scale and an add.</summary>
+    public static Tensor AddScaled(Tensor a, Tensor b, float s) =>
+        Recorder.AddScaled(Broadcasting(new AddScaledOp(s), a, b, nameof(AddScaled)), a, b, s);
+
+    /// <summary>a += s·b in place (a contiguous; b broadcast to a's shape).</summary>
+    public static void AddScaledInPlace(Tensor a, Tensor b, float s)
+    {
+        if (!a.IsContiguous) throw new ArgumentException($"AddScaledInPlace: the destination {Show(a)} must be contiguous.");
+        int[] shape;
+        try { shape = ShapeUtil.Broadcast(a.Shape, b.Shape); }
+        catch (ArgumentException) { throw new ArgumentException($"AddScaledInPlace: shapes {Show(a)} and {Show(b)} do not broadcast."); }
+        if (!a.Shape.SequenceEqual(shape))
+            throw new ArgumentException($"AddScaledInPlace: {Show(b)} does not broadcast to the destination's shape {Show(a)}.");
+        BroadcastInto(new AddScaledOp(s), a, b, a);
+        Recorder.AddScaledInPlace(a, b, s);
+    }
+
     /// <summary>a *= s in place.</summary>
     public static unsafe void MulInPlace(Tensor a, float s)
     {

@@ -20,6 +20,7 @@ public class OpsGradTests
         Check("Ops.Sub", [a, b], t => Ops.Sub(t[0], t[1]), ElementwiseGradTests.Binary([3, 1, 5], [4, 1], (p, q) => p - q));
         Check("Ops.Mul", [a, b], t => Ops.Mul(t[0], t[1]), ElementwiseGradTests.Binary([3, 1, 5], [4, 1], (p, q) => p * q));
         Check("Ops.Div", [a, b], t => Ops.Div(t[0], t[1]), ElementwiseGradTests.Binary([3, 1, 5], [4, 1], (p, q) => p / q));
+        Check("Ops.AddScaled", [a, b], t => Ops.AddScaled(t[0], t[1], -1.75f), ElementwiseGradTests.Binary([3, 1, 5], [4, 1], (p, q) => p + -1.75 * q));
         foreach (float w in new[] { 0.3f, 0.8f })
             Check($"Ops.Lerp {w}", [a, b], t => Ops.Lerp(t[0], t[1], w), ElementwiseGradTests.Binary([3, 1, 5], [4, 1], (s, e) => s + w * (e - s)));
         var x = Leaf(rng, [2, 3, 4], -3, 3);
@@ -56,6 +57,17 @@ public class OpsGradTests
         {
             var y = new double[10];
             for (int i = 0; i < 10; i++) y[i] = 0.5 * v[0][i] * (1 + Erf(v[0][i] / Math.Sqrt(2))) + v[1][i % 5];
+            return y;
+        });
+        Check("Ops.AddScaledInPlace", [x, r], t =>
+        {
+            var y = Ops.Mul(t[0], 1f);
+            Ops.AddScaledInPlace(y, t[1], 0.625f);
+            return y;
+        }, v =>
+        {
+            var y = new double[10];
+            for (int i = 0; i < 10; i++) y[i] = v[0][i] + 0.625 * v[1][i % 5];
             return y;
         });
     }

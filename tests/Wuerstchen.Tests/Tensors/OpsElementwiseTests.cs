@@ -106,6 +106,25 @@ public class OpsElementwiseTests
     }
 
     [Fact]
+    public void AddScaledRoundsLikeTorchsScaleThenAdd()
+    {
+        // Two roundings (b·s, then + a), not a fused multiply-add: the gated residuals stay bit-identical to torch's.
+        var a = RandomStrided(10, [5, 70_000]);            // above the parallel grain, strided source
+        using var b = Random(11, [70_000]);
+        const float s = 0.3764f;
+        var av = a.ToArray();
+        var bv = b.ToArray();
+        using var y = Ops.AddScaled(a, b, s);
+        var expected = av.Select((v, i) => v + bv[i % 70_000] * s).ToArray();
+        Assert.Equal(expected, y.ToArray());
+        using var inPlace = a.Contiguous();
+        Ops.AddScaledInPlace(inPlace, b, s);
+        Assert.Equal(expected, inPlace.ToArray());
+        var e = Assert.Throws<ArgumentException>(() => Ops.AddScaledInPlace(b, inPlace, s));
+        Assert.Contains("AddScaledInPlace", e.Message);
+    }
+
+    [Fact]
     public void ScalarOpsAndInPlaceScale()
     {
         var x = RandomStrided(9, [7, 13]);

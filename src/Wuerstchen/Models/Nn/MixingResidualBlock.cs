@@ -30,21 +30,17 @@ public sealed class MixingResidualBlock : Module
     public Tensor Forward(Tensor x)
     {
         Tensor afterMix;
-        {
-            using var modulated = Modulate(x, 0);
-            using var mixed = _depthwise.Forward(modulated);
-            using var gated = Gate(mixed, 2);
-            afterMix = Ops.Add(x, gated);
-        }
+        using (var modulated = Modulate(x, 0))
+        using (var mixed = _depthwise.Forward(modulated))
+            afterMix = GatedResidual(x, mixed, 2);
+        if (!Autograd.Tape.ShouldRecord(afterMix, _gammas)) return ChannelwiseInRowBlocks(afterMix);
         using (afterMix)
         {
-            if (!Autograd.Tape.ShouldRecord(afterMix, _gammas)) return ChannelwiseInRowBlocks(afterMix);
             using var modulated = Modulate(afterMix, 3);
             using var expanded = _expand.Forward(modulated);
             using var activated = Ops.Gelu(expanded);
             using var projected = _project.Forward(activated);
-            using var gated = Gate(projected, 5);
-            return Ops.Add(afterMix, gated);
+            return GatedResidual(afterMix, projected, 5);
         }
     }
 
@@ -52,36 +48,31 @@ public sealed class MixingResidualBlock : Module
     internal const int RowBlock = 4096;
 
     /// <summary>
-    /// The second branch for inference, <see cref="RowBlock"/> pixels at a time: the MLP and its norm act on each
-    /// pixel alone, so blocks give the same result while the 4×-wide hidden activation exists only for one block
-    /// (at 1024² the last level's would be 805 MB, twice: before and after the GELU).
+    /// The second branch for inference, <see cref="RowBlock"/> pixels at a time and in place in
+    /// <paramref name="afterMix"/> (the first branch's fresh output, returned as the block's): the MLP and its norm
+    /// act on each pixel alone, so a block's rows can be overwritten once their MLP has read them, and the 4×-wide
+    /// hidden activation exists only for one block (at 1024² the last level's would be 805 MB, twice).
     /// </summary>
     private Tensor ChannelwiseInRowBlocks(Tensor afterMix)
     {
-        int c = afterMix.Size(-1), pixels = checked((int)(afterMix.Numel / c));
-        var y = Tensor.Empty(afterMix.Shape);
         try
         {
-            using var input = afterMix.Reshape(pixels, c);
-            using var output = y.Reshape(pixels, c);
+            int c = afterMix.Size(-1), pixels = checked((int)(afterMix.Numel / c));
+            using var rowsOfAll = afterMix.Reshape(pixels, c);
             for (int p0 = 0; p0 < pixels; p0 += RowBlock)
             {
-                int n = Math.Min(RowBlock, pixels - p0);
-                using var rows = input.Narrow(0, p0, n);
+                using var rows = rowsOfAll.Narrow(0, p0, Math.Min(RowBlock, pixels - p0));
                 using var modulated = Modulate(rows, 3);
                 using var hidden = _expand.Forward(modulated);
                 Ops.GeluInPlace(hidden);
                 using var projected = _project.Forward(hidden);
-                using var gated = Gate(projected, 5);
-                using var target = output.Narrow(0, p0, n);
-                target.CopyFrom(rows);
-                Ops.AddInPlace(target, gated);
+                Ops.AddScaledInPlace(rows, projected, _gammas[5]);
             }
-            return y;
+            return afterMix;
         }
         catch
         {
-            y.Dispose();
+            afterMix.Dispose();
             throw;
         }
     }
@@ -91,26 +82,31 @@ public sealed class MixingResidualBlock : Module
 
     private Tensor Gamma(int i) => _gammas.Narrow(0, i, 1);
 
-    private Tensor Gate(Tensor y, int i)
+    /// <summary><c>x + y·gammas[i]</c>: one fused pass for inference.</summary>
+    private Tensor GatedResidual(Tensor x, Tensor y, int i)
     {
-        if (!TrainingGammas) return Ops.Mul(y, _gammas[i]);
+        if (!TrainingGammas) return Ops.AddScaled(x, y, _gammas[i]);
         using var g = Gamma(i);
-        return Ops.Mul(y, g);
+        using var gated = Ops.Mul(y, g);
+        return Ops.Add(x, gated);
     }
 
     /// <summary>LayerNorm over C (no affine, eps 1e-6), then ·(1 + gammas[i]) + gammas[i + 1].</summary>
     private Tensor Modulate(Tensor x, int i)
     {
-        using var normed = WuerstchenNorm.ChannelsLast(x);
         if (!TrainingGammas)
         {
-            using var scaled = Ops.Mul(normed, 1f + _gammas[i]);
-            return Ops.Add(scaled, _gammas[i + 1]);
+            // The scalar modulation as the norm's affine: one pass over x instead of three.
+            int c = x.Size(-1);
+            using var scale = Tensor.Full(1f + _gammas[i], c);
+            using var shift = Tensor.Full(_gammas[i + 1], c);
+            return Ops.LayerNorm(x, scale, shift, WuerstchenNorm.Eps);
         }
-        using var scale = Gamma(i);
-        using var shift = Gamma(i + 1);
-        using var onePlus = Ops.Add(scale, 1f);
-        using var scaledT = Ops.Mul(normed, onePlus);
-        return Ops.Add(scaledT, shift);
+        using var normed = WuerstchenNorm.ChannelsLast(x);
+        using var scaleT = Gamma(i);
+        using var shiftT = Gamma(i + 1);
+        using var onePlus = Ops.Add(scaleT, 1f);
+        using var scaled = Ops.Mul(normed, onePlus);
+        return Ops.Add(scaled, shiftT);
     }
 }
