@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.Weights;
@@ -16,11 +15,9 @@ public class RealScaleTests
     {
         var config = WuerstchenPriorConfig.Load(ModelFolders.RealConfig("warp-ai--wuerstchen-prior", "prior"));
         using var ws = WeightSource.Random(seed: 1);
-        var clock = Stopwatch.StartNew();
         using var prior = new WuerstchenPrior(config, ws);
         Assert.Equal(648, ws.ConsumedTensorCount);
         Assert.Equal(993_636_896L, ws.ConsumedElementCount);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"building the 4 GB prior took {clock.Elapsed}");
         // Real random values, not placeholders: spot-check one of the large matrices.
         var w = ws.Get("blocks.93.channelwise.4.weight", 1536, 6144);
         var values = w.Narrow(0, 0, 1).ToArray();
