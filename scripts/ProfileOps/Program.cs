@@ -40,12 +40,14 @@ foreach (var e in log.Events)
         {
             string group = Group(method["Wuerstchen.Kernels.".Length..]);
             // The outermost kernel wins: GEMMs called by the attention kernel count as attention.
-            if (group == "Threads") inThreads = true;
+            if (group == "Threads") { if (fallback == null) inThreads = true; }
             else kind = group;
         }
         else if (fallback == null && method.StartsWith("Wuerstchen.", StringComparison.Ordinal))
             fallback = Group(method["Wuerstchen.".Length..]);
     }
+    // A parallel loop's body outside the kernels (e.g. drawing random weights) is charged to its own code, found
+    // deeper in the stack than Threads; only Threads frames with nothing of ours inside them are spinning.
     string? charged = kind ?? (inThreads ? "Threads (spinning, handing out work)" : fallback);
     if (waiting || charged == null) continue;
     byKind[charged] = byKind.GetValueOrDefault(charged) + 1;
