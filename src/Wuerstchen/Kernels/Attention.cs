@@ -31,8 +31,8 @@ public readonly unsafe struct AttentionMask(float* data, long batch, long head, 
 /// </summary>
 public static unsafe class Attention
 {
-    public const int QueryBlock = 64;
-    public const int KeyBlock = 128;
+    public const int QueryBlock = 256;
+    public const int KeyBlock = 256;
 
     [ThreadStatic] private static float[]? _scratch;
 

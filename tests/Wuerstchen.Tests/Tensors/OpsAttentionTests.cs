@@ -1,3 +1,4 @@
+using Wuerstchen.Kernels;
 using Wuerstchen.Tensors;
 using static Wuerstchen.Tests.Tensors.TestTensors;
 
@@ -38,9 +39,9 @@ public class OpsAttentionTests
     }
 
     [Theory]
-    [InlineData(1, 2, 130, 130, 64, 64)]    // crosses query (64) and key (128) blocks
+    [InlineData(1, 2, Attention.QueryBlock + 2, Attention.KeyBlock + 2, 64, 64)]    // crosses query and key blocks
     [InlineData(2, 1, 70, 147, 16, 16)]     // tokens attending to tokens + 77 conditioning rows
-    [InlineData(1, 3, 5, 300, 8, 12)]       // three key blocks, Dv ≠ D
+    [InlineData(1, 3, 5, 2 * Attention.KeyBlock + 44, 8, 12)]       // three key blocks, Dv ≠ D
     [InlineData(1, 1, 1, 1, 3, 3)]
     public void MatchesMaterialisedSoftmaxAttention(int b, int h, int lq, int lk, int d, int dv)
     {
@@ -70,6 +71,18 @@ public class OpsAttentionTests
         TensorAssert.Close(Reference(q, k, v, mask, true, 0.25), y.ToArray(), 2e-6, 2e-5, "causal + padding");
         using var causalOnly = Ops.ScaledDotProductAttention(q, k, v, causal: true);
         TensorAssert.Close(Reference(q, k, v, null, true, 0.25), causalOnly.ToArray(), 2e-6, 2e-5, "causal");
+    }
+
+    [Fact]
+    public void CausalAcrossQueryAndKeyBlocks()
+    {
+        // Past the first query block the causal mask skips key blocks beyond the block's last row.
+        int l = Attention.QueryBlock + Attention.KeyBlock + 3, d = 8;
+        using var q = Random(86, [1, 1, l, d]);
+        using var k = Random(87, [1, 1, l, d]);
+        using var v = Random(88, [1, 1, l, d]);
+        using var y = Ops.ScaledDotProductAttention(q, k, v, causal: true);
+        TensorAssert.Close(Reference(q, k, v, null, true, 1 / Math.Sqrt(d)), y.ToArray(), 2e-6, 2e-5, "causal, several blocks");
     }
 
     [Fact]
