@@ -156,8 +156,12 @@ public unsafe class SafeTensorsFileTests
         f.Dispose();
         Assert.False(IsMapped(path));
 
-        var weak = BorrowThenDispose(path);
+        // The borrowed tensor is held through an array until the mapping has been observed: a collection started by
+        // a test running in parallel must not free it before then.
+        var holder = BorrowThenDispose(path);
         Assert.True(IsMapped(path));
+        var weak = WeakOf(holder);
+        holder[0] = null;
         for (int i = 0; i < 3 && IsMapped(path); i++)
         {
             GC.Collect();
@@ -168,13 +172,16 @@ public unsafe class SafeTensorsFileTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WeakReference<Tensor> BorrowThenDispose(string path)
+    private static Tensor?[] BorrowThenDispose(string path)
     {
         using var f = SafeTensorsFile.Open(path);
         Assert.True(f.TryBorrowTensor("w", out var t));
         Assert.Equal([5f, 6], t.ToArray());
-        return new WeakReference<Tensor>(t);
+        return [t];
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference<Tensor> WeakOf(Tensor?[] holder) => new(holder[0]!);
 
     private static bool IsMapped(string path) => File.ReadAllLines("/proc/self/maps").Any(l => l.EndsWith(path, StringComparison.Ordinal));
 }
