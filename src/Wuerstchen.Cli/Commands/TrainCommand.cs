@@ -11,7 +11,7 @@ using Wuerstchen.Training.Trainers;
 namespace Wuerstchen.Cli.Commands;
 
 /// <summary>
-/// <c>wuerstchen train stage-a|stage-b|stage-c|lora --data DIR --output DIR …</c>: a thin shell over the library's
+/// <c>wuerstchen train stage-a|stage-b|stage-c|lora|effnet --data DIR --output DIR …</c>: a thin shell over the library's
 /// <see cref="Trainer"/> and the stage objectives (<see cref="TrainModels"/> builds them). Progress goes to the
 /// error stream, one line per <c>--log-every</c> updates; Ctrl+C writes a checkpoint and exits with 130, and the
 /// same command with <c>--resume</c> continues exactly where it stopped.
@@ -26,6 +26,8 @@ public static class TrainCommand
             o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache, o.LossWeight]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.LossWeight]),
+        Stage(context, "effnet", "The semantic compressor from scratch: it and a small head learn to reconstruct frozen Stage A latents through its 16-channel bottleneck; then train Stage B and C against it (--effnet DIR --freeze-effnet).", TrainModels.Effnet,
+            o => [o.Init, o.StageA, o.EffnetConfig, o.HeadWidth]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
             o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit, o.CodebookRestartEvery]),
         Stage(context, "lora", "LoRA adapters on Stage C's attention projections (prior and text encoder frozen); writes pytorch_lora_weights.safetensors.", TrainModels.Lora,
@@ -142,6 +144,13 @@ public static class TrainCommand
             BatchSize = parse.GetValue(o.Batch),
             LearningRate = parse.GetValue(o.Lr),
             WarmupSteps = parse.GetValue(o.Warmup),
+            Decay = parse.GetValue(o.LrSchedule) switch
+            {
+                "constant" => LrDecay.Constant,
+                "cosine" => LrDecay.Cosine,
+                "linear" => LrDecay.Linear,
+                var other => throw new CliUsageException("--lr-schedule", $"'{other}' is not constant, cosine or linear."),
+            },
             WeightDecay = parse.GetValue(o.WeightDecay),
             Beta2 = parse.GetValue(o.Beta2),
             MaxGradNorm = parse.GetValue(o.ClipNorm),

@@ -70,18 +70,9 @@ internal static class TrainModels
             var text = Text(parse, o, init, seed);
             disposables.Add(text);
             bool freeze = parse.GetValue(o.FreezeEffnet);
-            EfficientNetEncoder effnet;
-            if (parse.GetValue(o.Effnet) is { } effnetFolder)
-                effnet = EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet"), writable: !freeze);
-            else
-            {
-                string name = parse.GetValue(o.EffnetConfig)!;
-                var config = name == "tiny" ? EfficientNetConfig.Tiny
-                    : EfficientNetConfig.Presets.TryGetValue(name, out var preset) ? preset
-                    : File.Exists(name) || Directory.Exists(name) ? EfficientNetConfig.Load(name)
-                    : throw new CliUsageException("--effnet-config", $"'{name}' is neither a preset (tiny, {string.Join(", ", EfficientNetConfig.Presets.Keys)}) nor a config file.");
-                effnet = EfficientNetEncoder.CreateForTraining(config with { CLatent = decoder.Config.EffnetEmbd }, seed);
-            }
+            var effnet = parse.GetValue(o.Effnet) is { } effnetFolder
+                ? EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet"), writable: !freeze)
+                : EfficientNetEncoder.CreateForTraining(EffnetConfig(parse, o) with { CLatent = decoder.Config.EffnetEmbd }, seed);
             return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
                 new StageBAugmentation(CaptionDropout: parse.GetValue(o.CaptionDropout), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
         }
@@ -90,6 +81,47 @@ internal static class TrainModels
             for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
             throw;
         }
+    }
+
+    public static ITrainingObjective Effnet(ParseResult parse, TrainOptions o, ulong seed)
+    {
+        string? init = parse.GetValue(o.Init);
+        string stageA = parse.GetValue(o.StageA) ?? throw new CliUsageException("--stage-a", "the compressor learns to reconstruct Stage A latents: give the frozen VQGAN (--stage-a DIR).");
+        var vqgan = PaellaVQModel.FromPretrained(Component(stageA, "vqgan", "--stage-a"));
+        var disposables = new List<IDisposable> { vqgan };
+        try
+        {
+            var effnet = init is not null
+                ? EfficientNetEncoder.FromPretrained(Component(init, "effnet", "--init"), writable: true)
+                : EfficientNetEncoder.CreateForTraining(EffnetConfig(parse, o), seed);
+            disposables.Add(effnet);
+            LatentReconstructionHead head;
+            if (init is not null && Directory.Exists(Path.Combine(init, SemanticCompressorObjective.HeadFolder)))
+                head = LatentReconstructionHead.FromPretrained(Path.Combine(init, SemanticCompressorObjective.HeadFolder));
+            else
+            {
+                int width = parse.GetValue(o.HeadWidth);
+                if (width < 2 || width % 2 != 0) throw new CliUsageException("--head-width", $"must be an even number of at least 2, got {width}.");
+                // The head draws from its own stream, not the compressor's initialisation.
+                head = LatentReconstructionHead.Create(effnet.Config.CLatent, width, vqgan.Config.LatentChannels, seed ^ 0x4845_4144UL);
+            }
+            disposables.Add(head);
+            return new SemanticCompressorObjective(new EfficientNetCompressor(effnet), head, vqgan);
+        }
+        catch
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
+            throw;
+        }
+    }
+
+    private static EfficientNetConfig EffnetConfig(ParseResult parse, TrainOptions o)
+    {
+        string name = parse.GetValue(o.EffnetConfig)!;
+        return name == "tiny" ? EfficientNetConfig.Tiny
+            : EfficientNetConfig.Presets.TryGetValue(name, out var preset) ? preset
+            : File.Exists(name) || Directory.Exists(name) ? EfficientNetConfig.Load(name)
+            : throw new CliUsageException("--effnet-config", $"'{name}' is neither a preset (tiny, {string.Join(", ", EfficientNetConfig.Presets.Keys)}) nor a config file.");
     }
 
     private static DiffusionLossWeighting LossWeighting(string name) => name switch

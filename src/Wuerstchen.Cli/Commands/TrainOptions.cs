@@ -17,6 +17,7 @@ public sealed class TrainOptions
     public Option<int> Batch { get; } = new("--batch") { Description = "Images per update.", DefaultValueFactory = _ => 4 };
     public Option<double> Lr { get; } = new("--lr") { Description = "AdamW learning rate after the warm-up.", DefaultValueFactory = _ => 1e-4 };
     public Option<long> Warmup { get; } = new("--warmup") { Description = "Linear learning-rate warm-up from 0 over N updates, then constant.", DefaultValueFactory = _ => 0 };
+    public Option<string> LrSchedule { get; } = new("--lr-schedule") { Description = "After the warm-up: 'constant', or 'cosine' / 'linear' decay to 0 at the last update.", DefaultValueFactory = _ => "constant" };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW decoupled weight decay.", DefaultValueFactory = _ => 0.01 };
     public Option<double> Beta2 { get; } = new("--adam-beta2") { Description = "AdamW β2 (β1 is 0.9).", DefaultValueFactory = _ => 0.999 };
     public Option<double> ClipNorm { get; } = new("--clip-grad-norm") { Description = "Clip the total gradient norm to this value (0: off).", DefaultValueFactory = _ => 1.0 };
@@ -48,10 +49,13 @@ public sealed class TrainOptions
     public Option<int> PriorHeads { get; } = new("--heads") { Description = "Stage C from scratch: attention heads.", DefaultValueFactory = _ => 4 };
 
     // Stage B
-    public Option<string> StageA { get; } = new("--stage-a") { Description = "Stage B: the frozen VQGAN (a vqgan/ folder or a pipeline folder holding one; default: the --init folder)." };
-    public Option<string> EffnetConfig { get; } = new("--effnet-config") { Description = "Stage B without --effnet: a compressor trained from scratch, a preset (tiny, efficientnet_v2_s) or a config.json.", DefaultValueFactory = _ => "tiny" };
+    public Option<string> StageA { get; } = new("--stage-a") { Description = "Stage B and effnet: the frozen VQGAN (a vqgan/ folder or a pipeline folder holding one; default: the --init folder)." };
+    public Option<string> EffnetConfig { get; } = new("--effnet-config") { Description = "Stage B without --effnet, and effnet without --init: a compressor trained from scratch, a preset (tiny, efficientnet_v2_s) or a config.json.", DefaultValueFactory = _ => "tiny" };
     public Option<string> LossWeight { get; } = new("--loss-weight") { Description = "Stages B and C: weighting of the ε loss over t: 'p2' (the recipe's: the authors' 1 − ᾱ) or 'v' (1/ᾱ: the v-prediction loss, which makes the high-noise steps learn x0 from the conditioning).", DefaultValueFactory = _ => "p2" };
     public Option<bool> FreezeEffnet { get; } = new("--freeze-effnet") { Description = "Stage B: keep the semantic compressor frozen (by default it trains jointly, SPEC §7.3)." };
+
+    // Semantic compressor
+    public Option<int> HeadWidth { get; } = new("--head-width") { Description = "effnet: channels of the latent reconstruction head trained with the compressor (a training aid, not part of any pipeline).", DefaultValueFactory = _ => 64 };
 
     // Stage A
     public Option<string> Reconstruction { get; } = new("--reconstruction") { Description = "Stage A reconstruction loss: mse or l1.", DefaultValueFactory = _ => "mse" };
@@ -63,6 +67,6 @@ public sealed class TrainOptions
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale alpha/rank; default: the rank)." };
     public Option<string> LoraRecipe { get; } = new("--recipe") { Description = "LoRA loss: 'diffusers' (the LoRA script's plain MSE, t ~ U[0,1)) or 'authors' (p2-weighted, t warp, caption dropout).", DefaultValueFactory = _ => "diffusers" };
 
-    public IEnumerable<Option> Shared => [Data, Output, Resolution, RandomFlip, OnBadSample, Steps, Batch, Lr, Warmup, WeightDecay, Beta2, ClipNorm,
+    public IEnumerable<Option> Shared => [Data, Output, Resolution, RandomFlip, OnBadSample, Steps, Batch, Lr, Warmup, LrSchedule, WeightDecay, Beta2, ClipNorm,
         Ema, EmaEvery, EmaStart, EmaBeta, Seed, CheckpointEvery, KeepCheckpoints, Resume, LogEvery, ExportDtype, Threads];
 }

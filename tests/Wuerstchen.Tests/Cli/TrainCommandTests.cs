@@ -50,6 +50,33 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void EffnetTrainsTwoStepsFromScratchAndStageBTrainsAgainstItFrozen()
+    {
+        using var temp = Shapes(4, size: 64);
+        var data = Path.Combine(temp.Path, "data");
+        var effnetOut = Path.Combine(temp.Path, "effnet-out");
+        var config = Path.Combine(temp.Path, "effnet-config.json");
+        (EfficientNetConfig.Tiny with { CLatent = 8 }).Save(config);
+        var result = Train("effnet", data, effnetOut, "--resolution", "64", "--stage-a", DecoderFolder, "--effnet-config", config, "--head-width", "8");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        Assert.Contains("step 2/2", result.Error);
+        using (var effnet = EfficientNetEncoder.FromPretrained(Path.Combine(effnetOut, "effnet")))
+            Assert.Equal(8, effnet.Config.CLatent);
+        using (var head = LatentReconstructionHead.FromPretrained(Path.Combine(effnetOut, "effnet_head")))
+            Assert.Equal(8, head.Width);
+
+        // The next stage reads it as its frozen compressor (the tiny decoder's effnet_embd is 8).
+        var decoderOut = Path.Combine(temp.Path, "decoder-out");
+        result = Train("stage-b", data, decoderOut, "--resolution", "64", "--init", DecoderFolder, "--effnet", effnetOut, "--freeze-effnet");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+
+        // Without --stage-a the command names what is missing.
+        result = Train("effnet", data, Path.Combine(temp.Path, "x"), "--resolution", "64");
+        Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);
+        Assert.Contains("--stage-a", result.Error);
+    }
+
+    [Fact]
     public void StageCTrainsTwoStepsFromScratchAndThePipelineFolderLoads()
     {
         using var temp = Shapes(4, size: 64);

@@ -63,7 +63,7 @@ public sealed class Trainer
         using var optimizer = new AdamW(parameters, new AdamWOptions(o.LearningRate, o.Beta1, o.Beta2, o.AdamEps, o.WeightDecay));
         using var ema = o.Ema.Mode == EmaMode.None ? null : new ExponentialMovingAverage(parameters);
         var draws = new DiffusionTrainingDraws(o.Seed);
-        var schedule = LrSchedule.ConstantWithWarmup(o.LearningRate, o.WarmupSteps);
+        var schedule = o.Schedule;
         var smoother = new LossSmoother();
         var position = new DataPosition();
 

@@ -20,6 +20,9 @@ public sealed record EmaOptions(EmaMode Mode = EmaMode.None, int Every = 100, lo
     }
 }
 
+/// <summary>What the learning rate does after the warm-up: stay (the authors'), or fall to 0 at the last update.</summary>
+public enum LrDecay { Constant, Cosine, Linear }
+
 /// <summary>
 /// The loop's settings; defaults are the authors' Stage C recipe scaled to a short run (AdamW lr 1e-4 with torch's
 /// betas and weight decay 0.01, constant after the warm-up, gradient clipping at 1.0).
@@ -37,6 +40,17 @@ public sealed record TrainerOptions
 
     /// <summary>Linear warm-up from 0 over this many updates, then constant (the authors' GradualWarmupScheduler).</summary>
     public long WarmupSteps { get; init; }
+
+    /// <summary>After the warm-up: constant, or a cosine / linear fall to 0 at <see cref="Steps"/> (a resumed run keeps the same curve).</summary>
+    public LrDecay Decay { get; init; } = LrDecay.Constant;
+
+    /// <summary>The learning rate over the run's updates.</summary>
+    public LrSchedule Schedule => Decay switch
+    {
+        LrDecay.Cosine => LrSchedule.CosineWithWarmup(LearningRate, WarmupSteps, Steps),
+        LrDecay.Linear => LrSchedule.LinearWithWarmup(LearningRate, WarmupSteps, Steps),
+        _ => LrSchedule.ConstantWithWarmup(LearningRate, WarmupSteps),
+    };
 
     public double Beta1 { get; init; } = 0.9;
     public double Beta2 { get; init; } = 0.999;
@@ -72,6 +86,7 @@ public sealed record TrainerOptions
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "A run needs at least one step.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be at least 1.");
         if (!(LearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be ≥ 0.");
+        if (!Enum.IsDefined(Decay)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Unknown learning-rate decay.");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "Warm-up steps must be ≥ 0.");
         if (!(MaxGradNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(MaxGradNorm), MaxGradNorm, "The clip norm must be ≥ 0.");
         if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "The checkpoint interval must be ≥ 0.");

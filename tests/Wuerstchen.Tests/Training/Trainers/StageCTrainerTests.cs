@@ -158,6 +158,22 @@ public class StageCTrainerTests
         Assert.True(Differ(original, Weights(ClipTextModel.FromPretrained(Path.Combine(jointOut, "text_encoder")))));
     }
 
+    [Theory]
+    [InlineData(LrDecay.Cosine)]
+    [InlineData(LrDecay.Linear)]
+    public void TheLearningRateFollowsTheChosenDecayToZeroAtTheLastUpdate(LrDecay decay)
+    {
+        using var data = Shapes(2);
+        var reported = new List<TrainingProgress>();
+        using var objective = StageC();
+        var options = Options(Path.Combine(data.Path, "out"), 6) with { Ema = EmaOptions.Off, Decay = decay };
+        new Trainer(objective, Open(Path.Combine(data.Path, "data")), options) { OnProgress = reported.Add }.Run();
+        // Warm-up over 2 updates (0, 1/2), then from 1e-3 at update 2 down towards 0 at update 6.
+        var expected = Enumerable.Range(0, 6).Select(step => step < 2 ? 1e-3 * step / 2
+            : decay == LrDecay.Cosine ? 1e-3 * 0.5 * (1 + Math.Cos(Math.PI * (step - 2) / 4.0)) : 1e-3 * (6 - step) / 4.0).ToArray();
+        Assert.Equal(expected, reported.Select(p => p.LearningRate).ToArray(), (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
     [Fact]
     public void TrainingOnCachedLatentsGivesTheSameWeightsAsEncodingEachBatch()
     {
