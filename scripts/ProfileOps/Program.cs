@@ -3,7 +3,10 @@
 //   DOTNET_EnableEventPipe=1 DOTNET_EventPipeOutputPath=bench.nettrace \
 //   DOTNET_EventPipeConfig='Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x4c14fccbd:5' \
 //     wuerstchen bench --stage prior --random-weights --reps 1
-//   dotnet run -c Release --project scripts/ProfileOps -- bench.nettrace
+//   dotnet run -c Release --project scripts/ProfileOps -- bench.nettrace [LAST_SECONDS]
+//
+// With LAST_SECONDS only the samples of the trace's last seconds count (e.g. the last forward, leaving out model
+// building and random weight drawing); a per-thread breakdown follows the totals.
 //
 // The runtime samples every managed thread each millisecond. A sample counts as work when its innermost
 // Wuerstchen frame is not waiting; it is charged to the innermost method under Wuerstchen.Kernels (or, failing that,
@@ -12,19 +15,22 @@ using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
-if (args.Length != 1)
+if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: ProfileOps TRACE.nettrace");
+    Console.Error.WriteLine("usage: ProfileOps TRACE.nettrace [LAST_SECONDS]");
     return 2;
 }
 
 string etlx = TraceLog.CreateFromEventPipeDataFile(args[0]);
 using var log = new TraceLog(etlx);
 var byKind = new Dictionary<string, int>();
+double windowStart = args.Length > 1 ? log.SessionEndTimeRelativeMSec - double.Parse(args[1]) * 1000 : 0;
+var perThread = new Dictionary<(int, string), int>();
 int total = 0;
 foreach (var e in log.Events)
 {
     if (e.ProviderName != "Microsoft-DotNETCore-SampleProfiler" || e.EventName != "Thread/Sample") continue;
+    if (e.TimeStampRelativeMSec < windowStart) continue;
     string? kind = null, fallback = null;
     bool waiting = false, inThreads = false;
     for (var frame = e.CallStack(); frame != null; frame = frame.Caller)
@@ -51,12 +57,18 @@ foreach (var e in log.Events)
     string? charged = kind ?? (inThreads ? "Threads (spinning, handing out work)" : fallback);
     if (waiting || charged == null) continue;
     byKind[charged] = byKind.GetValueOrDefault(charged) + 1;
+    perThread[(e.ThreadID, charged)] = perThread.GetValueOrDefault((e.ThreadID, charged)) + 1;
     total++;
 }
 
 Console.WriteLine($"{total} working samples (1 ms each, all threads)");
 foreach (var (kind, count) in byKind.OrderByDescending(p => p.Value))
     Console.WriteLine($"{kind,-40} {100.0 * count / total,6:F1} %");
+foreach (var g in perThread.GroupBy(p => p.Key.Item1))
+{
+    int t = g.Sum(p => p.Value);
+    Console.WriteLine($"thread {g.Key}: {t} samples; " + string.Join(", ", g.OrderByDescending(p => p.Value).Take(5).Select(p => $"{p.Key.Item2} {100.0 * p.Value / t:F1}%")));
+}
 return 0;
 
 static bool IsWait(string method) =>
