@@ -24,7 +24,7 @@ if (args.Length < 1)
 string etlx = TraceLog.CreateFromEventPipeDataFile(args[0]);
 using var log = new TraceLog(etlx);
 var byKind = new Dictionary<string, int>();
-double windowStart = args.Length > 1 ? log.SessionEndTimeRelativeMSec - double.Parse(args[1]) * 1000 : 0;
+double windowStart = args.Length > 1 ? log.SessionEndTimeRelativeMSec - double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) * 1000 : 0;
 var perThread = new Dictionary<(int, string), int>();
 int total = 0;
 foreach (var e in log.Events)
