@@ -55,14 +55,7 @@ public sealed class SemanticCompressorObjective : ITrainingObjective
     public StepResult Step(CaptionBatch batch, StepContext context)
     {
         var images = batch.Images ?? throw new ArgumentException("The semantic compressor trains on images; the batch holds cached latents.", nameof(batch));
-        Tensor x0;
-        using (Tape.NoGrad())
-        {
-            VqGan.Training = false;
-            using var latents = VqGan.Encode(images);
-            x0 = Ops.Div(latents, VqGan.Config.ScaleFactor);
-        }
-        using (x0)
+        using var x0 = FrozenStageA.Latents(VqGan, images);
         using (var tape = Tape.Record())
         {
             using var features = _compressor.Encode(images, training: true);

@@ -79,14 +79,7 @@ public sealed class StageBObjective : ITrainingObjective
         bool dropCaptions = draws.DropCaptions(Augmentation.CaptionDropout);
         var captions = dropCaptions ? Enumerable.Repeat("", n).ToArray() : batch.Captions;
 
-        Tensor x0;
-        using (Tape.NoGrad())
-        {
-            VqGan.Training = false;
-            using var latents = VqGan.Encode(images);
-            x0 = Ops.Div(latents, VqGan.Config.ScaleFactor);
-        }
-        using (x0)
+        using var x0 = FrozenStageA.Latents(VqGan, images);
         using (var tape = Tape.Record())
         {
             Tensor features;
