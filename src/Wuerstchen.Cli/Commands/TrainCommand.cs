@@ -27,7 +27,7 @@ public static class TrainCommand
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.LossWeight]),
         Stage(context, "effnet", "The semantic compressor from scratch: it and a small head learn to reconstruct frozen Stage A latents through its 16-channel bottleneck; then train Stage B and C against it (--effnet DIR --freeze-effnet).", TrainModels.Effnet,
-            o => [o.Init, o.StageA, o.EffnetConfig, o.HeadWidth]),
+            o => [o.Init, o.StageA, o.EffnetConfig, o.HeadWidth, o.LabelWeight]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
             o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit, o.CodebookRestartEvery]),
         Stage(context, "lora", "LoRA adapters on Stage C's attention projections (prior and text encoder frozen); writes pytorch_lora_weights.safetensors.", TrainModels.Lora,

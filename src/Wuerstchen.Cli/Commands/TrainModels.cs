@@ -106,7 +106,21 @@ internal static class TrainModels
                 head = LatentReconstructionHead.Create(effnet.Config.CLatent, width, vqgan.Config.LatentChannels, seed ^ 0x4845_4144UL);
             }
             disposables.Add(head);
-            return new SemanticCompressorObjective(new EfficientNetCompressor(effnet), head, vqgan);
+            ShapeLabelSupervision? labels = null;
+            double labelWeight = parse.GetValue(o.LabelWeight);
+            if (labelWeight < 0 || !double.IsFinite(labelWeight)) throw new CliUsageException("--label-weight", $"must be ≥ 0, got {labelWeight}.");
+            if (labelWeight > 0)
+            {
+                IReadOnlyDictionary<string, Data.Shapes.LabelledScene> scenes;
+                try { scenes = ShapeLabelSupervision.ReadScenes(parse.GetValue(o.Data)!); }
+                catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { throw new CliUsageException("--label-weight", e.Message); }
+                string labelsFolder = init is null ? "" : Path.Combine(init, SemanticCompressorObjective.LabelsFolder);
+                var classifier = Directory.Exists(labelsFolder) ? CellClassifierHead.FromPretrained(labelsFolder)
+                    : CellClassifierHead.Create(effnet.Config.CLatent, Data.Shapes.ShapeCellLabels.ShapeClasses, Data.Shapes.ShapeCellLabels.ColorClasses, seed ^ 0x4C41_4245UL);
+                disposables.Add(classifier);
+                labels = new ShapeLabelSupervision(classifier, scenes, (float)labelWeight);
+            }
+            return new SemanticCompressorObjective(new EfficientNetCompressor(effnet), head, vqgan, labels);
         }
         catch
         {

@@ -55,6 +55,7 @@ public sealed class TrainOptions
     public Option<bool> FreezeEffnet { get; } = new("--freeze-effnet") { Description = "Stage B: keep the semantic compressor frozen (by default it trains jointly, SPEC §7.3)." };
 
     // Semantic compressor
+    public Option<double> LabelWeight { get; } = new("--label-weight") { Description = "effnet on a shapes dataset: also classify each feature cell's object shape and colour from metadata.jsonl with linear probes, adding this weight times their cross-entropy (0: off).", DefaultValueFactory = _ => 0.0 };
     public Option<int> HeadWidth { get; } = new("--head-width") { Description = "effnet: channels of the latent reconstruction head trained with the compressor (a training aid, not part of any pipeline).", DefaultValueFactory = _ => 64 };
 
     // Stage A

@@ -70,6 +70,19 @@ public class TrainCommandTests
         result = Train("stage-b", data, decoderOut, "--resolution", "64", "--init", DecoderFolder, "--effnet", effnetOut, "--freeze-effnet");
         Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
 
+        // With the dataset's labels as a second target.
+        var labelled = Path.Combine(temp.Path, "labelled");
+        result = Train("effnet", data, labelled, "--resolution", "64", "--stage-a", DecoderFolder, "--effnet-config", config, "--head-width", "8", "--label-weight", "0.5");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        Assert.True(File.Exists(Path.Combine(labelled, "effnet_labels", "config.json")));
+        Assert.Contains("shape_acc", File.ReadAllLines(Path.Combine(labelled, "train_log.jsonl"))[0]);
+
+        // A folder that is no shapes dataset has no labels to learn.
+        File.Delete(Path.Combine(data, "metadata.jsonl"));
+        result = Train("effnet", data, Path.Combine(temp.Path, "y"), "--resolution", "64", "--stage-a", DecoderFolder, "--effnet-config", config, "--label-weight", "1");
+        Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);
+        Assert.Contains("--label-weight", result.Error);
+
         // Without --stage-a the command names what is missing.
         result = Train("effnet", data, Path.Combine(temp.Path, "x"), "--resolution", "64");
         Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);

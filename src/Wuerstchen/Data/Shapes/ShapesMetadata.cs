@@ -84,6 +84,22 @@ public sealed record ShapesMetadata(
         }
     }
 
+    /// <summary>The <c>objects</c> of one line (empty when it has none); <paramref name="source"/> names it in errors.</summary>
+    public static IReadOnlyList<ShapePlacement> ParseObjects(string line, string source)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("objects", out var objects)
+                ? objects.EnumerateArray().Select(o => new ShapePlacement(o.GetProperty("x").GetDouble(), o.GetProperty("y").GetDouble(), o.GetProperty("radius").GetDouble())).ToArray()
+                : [];
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{source}: unreadable objects ({ex.Message}).", ex);
+        }
+    }
+
     /// <summary>Reads every record of a <c>metadata.jsonl</c> file.</summary>
     public static IReadOnlyList<ShapesMetadata> ReadAll(string path)
     {
@@ -123,3 +139,6 @@ public sealed record ShapesMetadata(
         return sb.ToString();
     }
 }
+
+/// <summary>One object of a scene as <c>metadata.jsonl</c> records it: centre (x right, y down) and half its larger bounding-box side, as fractions of the image side.</summary>
+public sealed record ShapePlacement(double X, double Y, double Radius);
