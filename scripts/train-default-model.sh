@@ -8,9 +8,10 @@
 # Stages (see models/README.md for the architecture and docs/TRAINING.md for the options):
 #   0. the procedural shapes dataset (20,000 captioned 256x256 images) and our own BPE tokenizer;
 #   1. Stage A, the VQGAN, on 128x128 downscaled images (convolutional, so it decodes 256x256 as well);
-#   2. Stage B, the decoder, with the tiny semantic compressor and a text encoder trained jointly;
-#   3. Stage C, the prior, on the frozen compressor's latents, with its own text encoder trained jointly;
-#   4. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
+#   2. the tiny semantic compressor, pre-trained to reconstruct Stage A latents through its 16x6x6 bottleneck;
+#   3. Stage B, the decoder, on the frozen compressor, with a text encoder trained jointly;
+#   4. Stage C, the prior, on the frozen compressor's latents, with its own text encoder trained jointly;
+#   5. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +21,9 @@ work="$(cd "$work" && pwd)"
 configs="$repo/models/default-configs"
 
 steps_a="${STEPS_A:-1500}"
-steps_b="${STEPS_B:-6000}"
+steps_e="${STEPS_E:-1000}"
+steps_ea="${STEPS_EA:-200}"
+steps_b="${STEPS_B:-10000}"
 steps_c="${STEPS_C:-8000}"
 steps_bv="${STEPS_BV:-3000}"
 steps_cv="${STEPS_CV:-1000}"
@@ -60,31 +63,34 @@ train "$work/stage-a" stage-a --data "$data" --config "$configs/vqgan.json" \
   --resolution 128 --batch 8 --steps "$steps_a" --lr 3e-4 --warmup 100 --reconstruction l1 \
   --codebook-restart-every 20 --checkpoint-every 100 --seed 1
 
-# 2. Stage B (+ semantic compressor + decoder text encoder).
+# 2. The semantic compressor: 1,000 updates at a constant rate, then 200 with a cosine decay (so BatchNorm's running
+#    statistics, which the frozen compressor uses from here on, match its final weights).
+train "$work/effnet" effnet --data "$data" --stage-a "$work/stage-a/vqgan" --effnet-config tiny \
+  --resolution 256 --batch 16 --steps "$steps_e" --lr 1e-3 --warmup 100 --checkpoint-every 250 --seed 6
+train "$work/effnet-anneal" effnet --data "$data" --stage-a "$work/stage-a/vqgan" --init "$work/effnet" \
+  --resolution 256 --batch 16 --steps "$steps_ea" --lr 3e-4 --lr-schedule cosine --checkpoint-every 100 --seed 16
+effnet="$work/effnet-anneal/effnet"
+
+# 3. Stage B (+ decoder text encoder) on the frozen compressor.
 train "$work/stage-b" stage-b --data "$data" --config "$configs/decoder.json" \
-  --stage-a "$work/stage-a/vqgan" --effnet-config tiny \
+  --stage-a "$work/stage-a/vqgan" --effnet "$effnet" --freeze-effnet \
   --text-encoder "$text_init" --train-text-encoder \
-  --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 200 --seed 2
+  --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 500 --seed 2
 
-# 2b. Stage B fine-tuned with the v loss weighting (1/ᾱ), the compressor frozen: the P2 loss hardly penalises x0 errors
-#     near t = 1, so the first sampling steps could not recover the image from its embedding (models/README.md).
-train "$work/stage-b-v" stage-b --data "$data" --init "$work/stage-b" --stage-a "$work/stage-a/vqgan" \
-  --effnet "$work/stage-b/effnet" --freeze-effnet --train-text-encoder \
-  --resolution 256 --batch 8 --steps "$steps_bv" --lr 1e-4 --warmup 100 --loss-weight v --checkpoint-every 250 --seed 4
-
-# 3. Stage C (+ prior text encoder), on the frozen compressor from Stage B (its latents encoded once, cached).
+# 4. Stage C (+ prior text encoder), on the frozen compressor (its latents encoded once, cached).
 train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
-  --effnet "$work/stage-b/effnet" --latent-cache "$work/stage-c-latents" \
+  --effnet "$effnet" --latent-cache "$work/stage-c-latents" \
   --text-encoder "$text_init" --train-text-encoder \
   --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --ema diffusers \
   --checkpoint-every 200 --seed 3
 
-# 3b. Stage C fine-tuned with the v loss weighting, for the same reason.
-train "$work/stage-c-v" stage-c --data "$data" --init "$work/stage-c" --effnet "$work/stage-b/effnet" \
+# 4b. Stage C fine-tuned with the v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where
+#     the first sampling steps decide the image (models/README.md).
+train "$work/stage-c-v" stage-c --data "$data" --init "$work/stage-c" --effnet "$effnet" \
   --latent-cache "$work/stage-c-latents" --train-text-encoder \
   --resolution 256 --batch 32 --steps "$steps_cv" --lr 1e-4 --warmup 100 --loss-weight v --ema diffusers \
   --checkpoint-every 250 --seed 5
 
-# 4. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
+# 5. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
 "$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default" "$work/stage-c-v" "$work/stage-b-v"
 wuerstchen evaluate-adherence --model "$repo/models/default" --output "$work/adherence" | tee "$work/adherence.txt"
