@@ -1,3 +1,4 @@
+using Wuerstchen.Models;
 using System.CommandLine;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Pipelines.ImageEncoding;
@@ -18,7 +19,7 @@ public static class DecodeCommand
         var output = new Option<string>("--output", "-o") { Description = "PNG file to write (name-0.png, name-1.png, … for several images).", Required = true };
         var command = new Command("decode", "Decode a latent file into images: Stage A for Stage B latents, Stage B + A for Stage C latents.")
         {
-            latent, inputs.Vqgan, inputs.Decoder, output, inputs.Threads,
+            latent, inputs.Vqgan, inputs.Decoder, output, inputs.LatentMean, inputs.LatentStd, inputs.Threads,
         };
         foreach (var option in inputs.DecoderOptions) command.Add(option);
         command.SetAction(parse =>
@@ -26,13 +27,13 @@ public static class DecodeCommand
             EncodeDecodeInputs.ApplyThreads(parse.GetValue(inputs.Threads));
             var options = new SemanticDecodeOptions(parse.GetValue(inputs.Prompt) ?? "", parse.GetValue(inputs.Steps), parse.GetValue(inputs.Guidance));
             return Run(context, parse.GetValue(latent)!, parse.GetValue(inputs.Vqgan), parse.GetValue(inputs.Decoder), parse.GetValue(output)!,
-                options, parse.GetValue(inputs.Seed));
+                options, parse.GetValue(inputs.Seed), inputs.LatentScale(parse));
         });
         return command;
     }
 
     private static int Run(CliContext context, string latentPath, string? vqgan, string? decoderFolder, string output,
-        SemanticDecodeOptions options, ulong? seed)
+        SemanticDecodeOptions options, ulong? seed, StageCLatentScale scale)
     {
         if (!File.Exists(latentPath)) throw new CliUsageException("LATENT", $"file '{latentPath}' does not exist.");
         EncodeDecodeInputs.RequireOutputFolder("--output", output);
@@ -59,7 +60,7 @@ public static class DecodeCommand
             {
                 if (decoderFolder == null) throw new CliUsageException("--decoder", $"'{latentPath}' holds Stage C latents; decoding them needs Stage B (--decoder DIR).");
                 using var decoder = EncodeDecodeInputs.LoadDecoder("--decoder", decoderFolder, latents.Size(1), $"'{latentPath}'");
-                using var embeddings = EfficientNetEncoder.FromStageCLatent(latents);
+                using var embeddings = scale.ToEmbeddings(latents);
                 EncodeDecodeInputs.CheckSize("LATENT", () => decoder.SizeRules().CheckDecodableLatent(latents.Size(2), latents.Size(3)));
                 var generator = EncodeDecodeInputs.Generator(context, seed);
                 using var result = new StageProgress(context).Run(callbacks =>

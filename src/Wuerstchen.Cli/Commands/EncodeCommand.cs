@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wuerstchen.Models;
 using Wuerstchen.Pipelines.ImageEncoding;
 using Wuerstchen.Tensors;
 
@@ -6,7 +7,7 @@ namespace Wuerstchen.Cli.Commands;
 
 /// <summary>
 /// <c>wuerstchen encode IMAGE (--vqgan DIR | --effnet DIR) -o latent.safetensors</c>: an image's Stage B latent
-/// (Stage A encoder, <c>encode / scale_factor</c>) or Stage C latent (semantic compressor, <c>(mapper + 1) / 42</c>).
+/// (Stage A encoder, <c>encode / scale_factor</c>) or Stage C latent (semantic compressor, <c>(mapper + latent_std) / latent_mean</c>, 42 and 1 unless given).
 /// </summary>
 public static class EncodeCommand
 {
@@ -17,17 +18,18 @@ public static class EncodeCommand
         var output = new Option<string>("--output", "-o") { Description = "The safetensors file to write (tensor 'latents').", Required = true };
         var command = new Command("encode", "Encode an image into a latent: Stage A's (--vqgan) or Stage C's semantic latent (--effnet).")
         {
-            image, inputs.Vqgan, inputs.Effnet, output, inputs.Threads,
+            image, inputs.Vqgan, inputs.Effnet, output, inputs.LatentMean, inputs.LatentStd, inputs.Threads,
         };
         command.SetAction(parse =>
         {
             EncodeDecodeInputs.ApplyThreads(parse.GetValue(inputs.Threads));
-            return Run(context, parse.GetValue(image)!, parse.GetValue(inputs.Vqgan), parse.GetValue(inputs.Effnet), parse.GetValue(output)!);
+            return Run(context, parse.GetValue(image)!, parse.GetValue(inputs.Vqgan), parse.GetValue(inputs.Effnet), parse.GetValue(output)!,
+                inputs.LatentScale(parse));
         });
         return command;
     }
 
-    private static int Run(CliContext context, string imagePath, string? vqgan, string? effnet, string output)
+    private static int Run(CliContext context, string imagePath, string? vqgan, string? effnet, string output, StageCLatentScale scale)
     {
         if ((vqgan == null) == (effnet == null))
             throw new CliUsageException("--vqgan/--effnet", "give exactly one: --vqgan for a Stage A (Stage B) latent, --effnet for a Stage C latent.");
@@ -47,9 +49,11 @@ public static class EncodeCommand
         else
         {
             using var codec = EncodeDecodeInputs.LoadEffnet("--effnet", effnet!);
-            latents = EncodeDecodeInputs.Checked("IMAGE", () => codec.EncodeStageC(image));
+            latents = EncodeDecodeInputs.Checked("IMAGE", () => codec.EncodeStageC(image, scale));
             space = LatentSpace.StageC;
             metadata["effnet"] = codec.Model.Config.Effnet;
+            metadata["latent_mean"] = scale.Mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            metadata["latent_std"] = scale.Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
         using (latents)
         {

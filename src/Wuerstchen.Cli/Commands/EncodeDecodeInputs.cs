@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wuerstchen.Models;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Pipelines.ImageEncoding;
 using Wuerstchen.Rng;
@@ -38,6 +39,25 @@ internal sealed class EncodeDecodeInputs
     };
 
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of Stage B's noise (random when omitted; printed)." };
+
+    public Option<double> LatentMean { get; } = new("--latent-mean")
+    {
+        Description = "Stage C latents: latent_mean of the prior they belong to (its model_index.json), latent = (embedding + latent_std) / latent_mean; 42 as released, 1 for the default model.",
+        DefaultValueFactory = _ => 42.0,
+    };
+
+    public Option<double> LatentStd { get; } = new("--latent-std")
+    {
+        Description = "Stage C latents: latent_std of the prior they belong to; 1 as released, 0 for the default model.",
+        DefaultValueFactory = _ => 1.0,
+    };
+
+    /// <summary>--latent-mean / --latent-std, validated.</summary>
+    public StageCLatentScale LatentScale(ParseResult parse)
+    {
+        try { return new StageCLatentScale(parse.GetValue(LatentMean), parse.GetValue(LatentStd)).Validated("--latent-mean/--latent-std"); }
+        catch (ArgumentException e) { throw new CliUsageException("--latent-mean", e.Message); }
+    }
 
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
 

@@ -23,7 +23,7 @@ public static class TrainCommand
     public static Command Create(CliContext context) => new("train", "Train a stage (docs/TRAINING.md): checkpoints, exact resume, train_log.jsonl.")
     {
         Stage(context, "stage-c", "Stage C, the text-conditional prior, on semantic-compressor latents.", TrainModels.StageC,
-            o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache, o.LossWeight]),
+            o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache, o.LatentMean, o.LatentStd, o.LossWeight]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.LossWeight]),
         Stage(context, "effnet", "The semantic compressor from scratch: it and a small head learn to reconstruct frozen Stage A latents through its 16-channel bottleneck; then train Stage B and C against it (--effnet DIR --freeze-effnet).", TrainModels.Effnet,
@@ -31,7 +31,7 @@ public static class TrainCommand
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
             o => [o.Init, o.Config, o.Reconstruction, o.NoCodebookInit, o.CodebookRestartEvery]),
         Stage(context, "lora", "LoRA adapters on Stage C's attention projections (prior and text encoder frozen); writes pytorch_lora_weights.safetensors.", TrainModels.Lora,
-            o => [o.Init, o.TextEncoder, o.Effnet, o.Rank, o.Alpha, o.LoraRecipe, o.CaptionDropout, o.LatentCache]),
+            o => [o.Init, o.TextEncoder, o.Effnet, o.Rank, o.Alpha, o.LoraRecipe, o.CaptionDropout, o.LatentCache, o.LatentMean, o.LatentStd]),
     };
 
     private static Command Stage(CliContext context, string name, string description, Build build, Func<TrainOptions, Option[]> own)

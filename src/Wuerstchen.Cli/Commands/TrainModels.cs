@@ -3,6 +3,7 @@ using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Models.Init;
+using Wuerstchen.Pipelines;
 using Wuerstchen.Training.Objectives;
 using Wuerstchen.Training.Trainers;
 
@@ -44,6 +45,7 @@ internal static class TrainModels
             return new StageCObjective(prior, text, compressor, recipe, parse.GetValue(o.CaptionDropout))
             {
                 LossWeighting = LossWeighting(parse.GetValue(o.LossWeight)!),
+                LatentScale = LatentScale(parse, o, init),
             };
         }
         catch
@@ -138,6 +140,17 @@ internal static class TrainModels
             : throw new CliUsageException("--effnet-config", $"'{name}' is neither a preset (tiny, {string.Join(", ", EfficientNetConfig.Presets.Keys)}) nor a config file.");
     }
 
+    /// <summary>--latent-mean / --latent-std, each defaulting to the --init prior pipeline's model_index.json, else the released 42 and 1.</summary>
+    private static StageCLatentScale LatentScale(ParseResult parse, TrainOptions o, string? init)
+    {
+        var fallback = StageCLatentScale.Released;
+        if (init is not null && File.Exists(Path.Combine(init, "model_index.json")))
+            fallback = PriorConstants.From(ModelFolder.Open(init)).LatentScale;
+        var scale = new StageCLatentScale(parse.GetValue(o.LatentMean) ?? fallback.Mean, parse.GetValue(o.LatentStd) ?? fallback.Std);
+        try { return scale.Validated("--latent-mean/--latent-std"); }
+        catch (ArgumentException e) { throw new CliUsageException("--latent-mean", e.Message); }
+    }
+
     private static DiffusionLossWeighting LossWeighting(string name) => name switch
     {
         "p2" => DiffusionLossWeighting.P2,
@@ -180,7 +193,8 @@ internal static class TrainModels
             disposables.Add(compressor);
             int rank = parse.GetValue(o.Rank);
             if (rank < 1) throw new CliUsageException("--rank", $"must be at least 1, got {rank}.");
-            return new LoraObjective(prior, text, compressor, rank, parse.GetValue(o.Alpha), seed, recipe, parse.GetValue(o.CaptionDropout));
+            return new LoraObjective(prior, text, compressor, rank, parse.GetValue(o.Alpha), seed, recipe, parse.GetValue(o.CaptionDropout),
+                LatentScale(parse, o, init));
         }
         catch
         {

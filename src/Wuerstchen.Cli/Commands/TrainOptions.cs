@@ -41,6 +41,8 @@ public sealed class TrainOptions
     public Option<string> Effnet { get; } = new("--effnet") { Description = "Semantic compressor folder (effnet/ with config.json, as Stage B training writes it)." };
     public Option<string> Recipe { get; } = new("--recipe") { Description = "Stage C loss: 'authors' (p2-weighted, t warp, caption dropout 0.05, 3/4 downscale for the compressor) or 'diffusers' (plain MSE, t ~ U[0,1))." , DefaultValueFactory = _ => "authors" };
     public Option<string> LatentCache { get; } = new("--latent-cache") { Description = "Stage C / LoRA: encode every image once with the frozen compressor into this folder and train on the cached latents (rebuilt when the images, compressor or resolution change)." };
+    public Option<double?> LatentMean { get; } = new("--latent-mean") { Description = "Stage C / LoRA: latent_mean of the prior's latents, x0 = (effnet + latent_std) / latent_mean (default: the --init prior's model_index.json, else 42 as released; 1 for a compressor trained from scratch, whose BatchNorm output already has unit variance)." };
+    public Option<double?> LatentStd { get; } = new("--latent-std") { Description = "Stage C / LoRA: latent_std (default: the --init prior's, else 1 as released; 0 with --latent-mean 1)." };
     public Option<double> CaptionDropout { get; } = new("--caption-dropout") { Description = "Probability that a whole batch trains on empty captions (classifier-free guidance).", DefaultValueFactory = _ => 0.05 };
 
     // Stage C from scratch: the prior's size (c_in and c_cond follow the compressor and the text encoder).

@@ -1,3 +1,4 @@
+using Wuerstchen.Models;
 using Wuerstchen.Rng;
 using Wuerstchen.Schedulers;
 using Wuerstchen.Tensors;
@@ -14,6 +15,9 @@ public sealed record PriorConstants(
         folder.GetConstant("latent_mean", 42.0),
         folder.GetConstant("latent_std", 1.0),
         folder.GetConstant("resolution_multiple", ImageSizeRules.DefaultResolutionMultiple));
+
+    /// <summary>latent_mean and latent_std: how the prior's latents map to image embeddings.</summary>
+    public StageCLatentScale LatentScale => new(LatentMean, LatentStd);
 }
 
 /// <summary>
@@ -99,9 +103,8 @@ public sealed class WuerstchenPriorPipeline : IDisposable
 
         // 4. De-normalise as diffusers writes it: latents·latent_mean − latent_std (not (x − mean)/std).
         using (latents)
-        using (var scaled = Ops.Mul(latents, (float)Constants.LatentMean))
         {
-            var imageEmbeddings = Ops.Add(scaled, -(float)Constants.LatentStd);
+            var imageEmbeddings = Constants.LatentScale.ToEmbeddings(latents);
             callbacks.Show("output", imageEmbeddings);
             return new PriorResult(imageEmbeddings);
         }

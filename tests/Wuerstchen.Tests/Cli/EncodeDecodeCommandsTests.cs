@@ -48,6 +48,17 @@ public class EncodeDecodeCommandsTests
         string latent = folder.File("stage_c.safetensors");
         Assert.Contains("stage_c latents [1, 8, 3, 3]", Ok("encode", image, "--effnet", effnet, "-o", latent).Output);
 
+        // A prior trained with latent_mean 1 and latent_std 0 (the default model) works on the embedding itself.
+        string unit = folder.File("unit.safetensors");
+        Ok("encode", image, "--effnet", effnet, "--latent-mean", "1", "--latent-std", "0", "-o", unit);
+        var (releasedLatent, _) = Wuerstchen.Pipelines.ImageEncoding.LatentFile.Load(latent);
+        var (unitLatent, _) = Wuerstchen.Pipelines.ImageEncoding.LatentFile.Load(unit);
+        using (releasedLatent)
+        using (unitLatent)
+        using (var embeddings = Wuerstchen.Models.StageCLatentScale.Released.ToEmbeddings(releasedLatent))
+            TensorAssert.Close(embeddings, unitLatent, 1e-5, 1e-4, "latent·42 − 1 = the embedding");
+        Ok("decode", unit, "--decoder", TinyDecoderPipeline, "--steps", "2", "--seed", "4", "--latent-mean", "1", "--latent-std", "0", "-o", folder.File("unit.png"));
+
         var decoded = Ok("decode", latent, "--decoder", TinyDecoderPipeline, "--steps", "2", "--seed", "4", "-o", folder.File("decoded.png"));
         Assert.Contains("seed 4", decoded.Error);
         var reconstructed = Ok("reconstruct", image, "--effnet", effnet, "--decoder", TinyDecoderPipeline, "--steps", "2", "--seed", "4");

@@ -103,6 +103,23 @@ public class TrainCommandTests
         using var prior = WuerstchenPrior.FromPretrained(folder.ComponentPath("prior"));
         Assert.Equal(new Wuerstchen.Models.Configs.WuerstchenPriorConfig(8, 32, 24, 64, 1, 4), prior.Config);
 
+        Assert.Equal(new StageCLatentScale(42, 1), PriorConstants.From(folder).LatentScale);   // released by default
+
+        // A compressor trained from scratch: the latents are its unit-variance output, and a fine-tune keeps that.
+        var unit = Path.Combine(temp.Path, "unit");
+        result = Train("stage-c", Path.Combine(temp.Path, "data"), unit, "--resolution", "64", "--text-encoder", PriorFolder,
+            "--effnet", effnetFolder, "--width", "32", "--depth", "1", "--heads", "4", "--latent-mean", "1", "--latent-std", "0");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        Assert.Equal(StageCLatentScale.Identity, PriorConstants.From(ModelFolder.Open(unit)).LatentScale);
+        var tuned = Path.Combine(temp.Path, "tuned");
+        result = Train("stage-c", Path.Combine(temp.Path, "data"), tuned, "--resolution", "64", "--init", unit, "--effnet", effnetFolder);
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        Assert.Equal(StageCLatentScale.Identity, PriorConstants.From(ModelFolder.Open(tuned)).LatentScale);
+        result = Train("stage-c", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "bad"), "--resolution", "64", "--init", unit,
+            "--effnet", effnetFolder, "--latent-mean", "0");
+        Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);
+        Assert.Contains("--latent-mean", result.Error);
+
         // Again on cached latents: encoded once, reused by the next run.
         var cache = Path.Combine(temp.Path, "cache");
         string[] cached = ["--resolution", "64", "--text-encoder", PriorFolder, "--effnet", effnetFolder, "--width", "32", "--depth", "1", "--heads", "4", "--latent-cache", cache];

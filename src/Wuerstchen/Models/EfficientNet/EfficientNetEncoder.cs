@@ -28,10 +28,6 @@ public sealed class EfficientNetEncoder : Module
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
-    /// <summary>Stage C latents are <c>(mapper + 1) / 42</c> (SPEC §2.13; the prior pipeline's <c>latent_mean</c> 42 and its +1 shift).</summary>
-    public const float StageCLatentScale = 42f;
-    public const float StageCLatentShift = 1f;
-
     /// <summary>The compressor sees images downscaled by 3/4 (1024² → 768² → 24² latents: 42.67 pixels per latent).</summary>
     public const int StageCDownscaleNumerator = 3, StageCDownscaleDenominator = 4;
 
@@ -184,13 +180,13 @@ public sealed class EfficientNetEncoder : Module
 
     /// <summary>
     /// The Stage C latent of an RGB image batch in [0, 1] (SPEC §7.2): downscaled by 3/4, encoded in evaluation mode,
-    /// then <see cref="ToStageCLatent"/>. A 1024² image gives [B, c_latent, 24, 24].
+    /// then scaled by <paramref name="scale"/> (the prior's latent_mean / latent_std). A 1024² image gives [B, c_latent, 24, 24].
     /// </summary>
-    public Tensor EncodeStageC(Tensor image)
+    public Tensor EncodeStageC(Tensor image, StageCLatentScale scale)
     {
         using var small = DownscaleForStageC(image);
         using var mapped = Encode(small);
-        return ToStageCLatent(mapped);
+        return scale.ToLatent(mapped);
     }
 
     /// <summary>torchvision <c>Normalize(ImageNet mean, std)</c> of an RGB batch in [0, 1]: <c>(x − mean_c) / std_c</c> (differentiable).</summary>
@@ -217,19 +213,5 @@ public sealed class EfficientNetEncoder : Module
         if (h < 1 || w < 1)
             throw new ArgumentException($"EfficientNetEncoder: image {image} is too small to downscale by 3/4.", nameof(image));
         return Ops.Interpolate(image, h, w, InterpolationMode.Bilinear, alignCorners: false, antialias: true);
-    }
-
-    /// <summary>Stage C's latent from the mapper output: <c>(x + 1) / 42</c>.</summary>
-    public static Tensor ToStageCLatent(Tensor mapperOutput)
-    {
-        using var shifted = Ops.Add(mapperOutput, StageCLatentShift);
-        return Ops.Div(shifted, StageCLatentScale);
-    }
-
-    /// <summary>The mapper output (what Stage B consumes) from a Stage C latent: <c>x · 42 − 1</c>.</summary>
-    public static Tensor FromStageCLatent(Tensor latent)
-    {
-        using var scaled = Ops.Mul(latent, StageCLatentScale);
-        return Ops.Sub(scaled, StageCLatentShift);
     }
 }

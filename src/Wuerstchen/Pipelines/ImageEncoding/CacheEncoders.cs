@@ -1,3 +1,4 @@
+using Wuerstchen.Models;
 using Wuerstchen.Data;
 using Wuerstchen.IO.Png;
 using Wuerstchen.Tensors;
@@ -15,9 +16,9 @@ public static class CacheEncoders
     public static LatentEncoder StageB(StageACodec codec, string weightsFolder, PixelRange range) =>
         new(Identity(weightsFolder, LatentSpace.StageB, range), images => WithUnitRange(images, range, codec.Encode));
 
-    /// <summary>Stage C latents (<c>(effnet(¾ image) + 1) / 42</c>, SPEC §7.2) of images in <paramref name="range"/>; evaluation mode.</summary>
-    public static LatentEncoder StageC(SemanticCodec codec, string weightsFolder, PixelRange range) =>
-        new(Identity(weightsFolder, LatentSpace.StageC, range), images => WithUnitRange(images, range, codec.EncodeStageC));
+    /// <summary>Stage C latents (<c>(effnet(¾ image) + latent_std) / latent_mean</c>, SPEC §7.2) of images in <paramref name="range"/>; evaluation mode.</summary>
+    public static LatentEncoder StageC(SemanticCodec codec, string weightsFolder, PixelRange range, StageCLatentScale scale) =>
+        new(Identity(weightsFolder, LatentSpace.StageC, range) + $";{scale}", images => WithUnitRange(images, range, x => codec.EncodeStageC(x, scale)));
 
     private static string Identity(string folder, LatentSpace space, PixelRange range)
     {

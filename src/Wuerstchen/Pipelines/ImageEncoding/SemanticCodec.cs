@@ -1,3 +1,4 @@
+using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Rng;
@@ -76,8 +77,8 @@ public sealed class SemanticCodec(EfficientNetEncoder effnet) : IDisposable
         return Model.Encode(small);
     }
 
-    /// <summary>The <see cref="LatentSpace.StageC"/> latent of images in [0, 1]: <c>(embedding + 1) / 42</c>.</summary>
-    public Tensor EncodeStageC(Tensor images) => Model.EncodeStageC(images);
+    /// <summary>The <see cref="LatentSpace.StageC"/> latent of images in [0, 1]: <c>(embedding + latent_std) / latent_mean</c>.</summary>
+    public Tensor EncodeStageC(Tensor images, StageCLatentScale scale) => Model.EncodeStageC(images, scale);
 
     /// <summary>Image → embedding → Stage B → Stage A: the reconstruction (or, with several images, variations).</summary>
     public DecoderResult Reconstruct(WuerstchenDecoderPipeline decoder, Tensor images, SemanticDecodeOptions options,
@@ -88,7 +89,7 @@ public sealed class SemanticCodec(EfficientNetEncoder effnet) : IDisposable
         return Decode(decoder, embeddings, options, generator, callbacks, cancellation);
     }
 
-    /// <summary>Stage B + Stage A from image embeddings (e.g. <c>·42 − 1</c> of a <see cref="LatentSpace.StageC"/> latent file).</summary>
+    /// <summary>Stage B + Stage A from image embeddings (e.g. <see cref="StageCLatentScale.ToEmbeddings"/> of a <see cref="LatentSpace.StageC"/> latent file).</summary>
     public static DecoderResult Decode(WuerstchenDecoderPipeline decoder, Tensor imageEmbeddings, SemanticDecodeOptions options,
         TorchGenerator generator, PipelineCallbacks? callbacks = null, CancellationToken cancellation = default) =>
         decoder.Run(new DecoderRequest

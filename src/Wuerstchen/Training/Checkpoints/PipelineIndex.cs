@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
 
 namespace Wuerstchen.Training.Checkpoints;
@@ -12,10 +13,13 @@ public sealed record PipelineIndex(string PipelineClass, IReadOnlyList<(string N
     IReadOnlyList<(string Name, double Value)> Constants)
 {
     /// <summary>Stage C: prior, text_encoder, tokenizer, scheduler; latent_mean 42, latent_std 1, resolution_multiple 42.67.</summary>
-    public static PipelineIndex Prior { get; } = new("WuerstchenPriorPipeline",
+    public static PipelineIndex Prior { get; } = ForPrior(StageCLatentScale.Released);
+
+    /// <summary>Stage C with the latent scaling it was trained on (<see cref="StageCLatentScale"/>).</summary>
+    public static PipelineIndex ForPrior(StageCLatentScale scale) => new("WuerstchenPriorPipeline",
         [("prior", "wuerstchen", "WuerstchenPrior"), ("scheduler", "diffusers", "DDPMWuerstchenScheduler"),
          ("text_encoder", "transformers", "CLIPTextModel"), ("tokenizer", "transformers", "CLIPTokenizerFast")],
-        [("latent_mean", 42.0), ("latent_std", 1.0), ("resolution_multiple", 42.67)]);
+        [("latent_mean", scale.Mean), ("latent_std", scale.Std), ("resolution_multiple", 42.67)]);
 
     /// <summary>Stage B: decoder, text_encoder, tokenizer, vqgan, scheduler; latent_dim_scale 10.67.</summary>
     public static PipelineIndex Decoder { get; } = new("WuerstchenDecoderPipeline",

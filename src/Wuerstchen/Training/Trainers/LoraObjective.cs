@@ -29,11 +29,14 @@ public sealed class LoraObjective : ITrainingObjective
 
     /// <summary>Attaches fresh adapters (seeded by <paramref name="seed"/>) to <paramref name="prior"/>; takes ownership of the models.</summary>
     public LoraObjective(WuerstchenPrior prior, TextConditioning text, ISemanticCompressor compressor, int rank, float? alpha, ulong seed,
-        DiffusionRecipe recipe = DiffusionRecipe.Diffusers, double captionDropout = 0.05)
+        DiffusionRecipe recipe = DiffusionRecipe.Diffusers, double captionDropout = 0.05, StageCLatentScale? latentScale = null)
     {
         if (text.Train) throw new ArgumentException("LoRA training keeps the text encoder frozen.", nameof(text));
         if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), rank, "The LoRA rank must be at least 1.");
-        _stage = new StageCObjective(prior, text, compressor, recipe, captionDropout, trainPrior: false);
+        _stage = new StageCObjective(prior, text, compressor, recipe, captionDropout, trainPrior: false)
+        {
+            LatentScale = latentScale ?? StageCLatentScale.Released,
+        };
         Network = PriorLora.Attach(prior, rank, alpha ?? rank, new TorchGenerator(seed)); // α defaults to the rank, as in the script
         Parameters = Network.NamedParameters().ToArray();
     }

@@ -15,7 +15,7 @@ namespace Wuerstchen.Training.Trainers;
 /// <code>
 /// captions ← "" for the whole batch with p = 0.05        (authors' recipe only)
 /// c  = text_encoder(captions).last_hidden_state           (frozen unless trained jointly)
-/// x0 = (compressor(images) + 1) / 42                      (frozen semantic compressor)
+/// x0 = (compressor(images) + latent_std) / latent_mean  (frozen semantic compressor; 42 and 1 as released)
 /// t  ~ authors' sampler | U[0, 1);  ε ~ N(0, I);  x_t = √ᾱ x0 + √(1 − ᾱ) ε
 /// loss = p2-weighted ε loss | MSE(prior(x_t, t, c), ε)
 /// </code>
@@ -37,6 +37,13 @@ public sealed class StageCObjective : ITrainingObjective
     /// diffusers'); <see cref="DiffusionLossWeighting.V"/>: each sample's ε loss weighted by 1/ᾱ(t) under either recipe.
     /// </summary>
     public DiffusionLossWeighting LossWeighting { get; init; } = DiffusionLossWeighting.P2;
+
+    /// <summary>
+    /// The latent the prior learns: <c>(features + Std) / Mean</c>, written to the export's model_index.json as
+    /// latent_mean / latent_std. <see cref="StageCLatentScale.Released"/> (42, 1) suits the released compressor;
+    /// a compressor trained from scratch (unit-variance BatchNorm output) needs <see cref="StageCLatentScale.Identity"/>.
+    /// </summary>
+    public StageCLatentScale LatentScale { get; init; } = StageCLatentScale.Released;
 
     public string Name => "stage-c";
     public IReadOnlyList<NamedParameter> Parameters { get; }
@@ -100,13 +107,12 @@ public sealed class StageCObjective : ITrainingObjective
         }
     }
 
-    /// <summary>x0 = (compressor(images) + 1) / 42, nothing recorded.</summary>
+    /// <summary>x0 = (compressor(images) + latent_std) / latent_mean, nothing recorded.</summary>
     private Tensor Latent(Tensor images)
     {
         using var _ = Tape.NoGrad();
         using var features = _compressor.Encode(images, training: false);
-        using var shifted = Ops.Add(features, 1f);
-        return Ops.Div(shifted, 42f);
+        return LatentScale.ToLatent(features);
     }
 
     /// <summary>
@@ -115,14 +121,17 @@ public sealed class StageCObjective : ITrainingObjective
     /// the compressor's input handling is part of the identity, so switching recipes rebuilds the cache.
     /// </summary>
     public LatentEncoder CacheEncoder(string compressorIdentity) =>
-        new($"{compressorIdentity};stage-c-x0;input={_compressor.InputSignature}", Latent);
+        new($"{compressorIdentity};stage-c-x0;input={_compressor.InputSignature}{ScaleSignature}", Latent);
+
+    /// <summary>The released scaling keeps the identity it always had, so existing caches stay valid.</summary>
+    private string ScaleSignature => LatentScale == StageCLatentScale.Released ? "" : $";{LatentScale}";
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
     {
         _prior.Folder(weightOf).Write(folder, dtype);
         _textEncoder.Folder(weightOf).Write(folder, dtype);
         PipelineIndex.CopyFiles(_text.TokenizerFolder, Path.Combine(folder, "tokenizer"));
-        PipelineIndex.Prior.Write(folder);
+        PipelineIndex.ForPrior(LatentScale).Write(folder);
     }
 
     public void Dispose()

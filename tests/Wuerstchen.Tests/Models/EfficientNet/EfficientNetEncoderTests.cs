@@ -1,3 +1,4 @@
+using Wuerstchen.Models;
 using Wuerstchen.Data;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Models.Weights;
@@ -137,9 +138,9 @@ public class EfficientNetEncoderTests
     public void StageCHelpers_ScaleDownscaleAndNormalise()
     {
         using var mapped = Tensor.FromArray([-1f, 0f, 41f], 1, 3, 1, 1);
-        using var latent = EfficientNetEncoder.ToStageCLatent(mapped);
+        using var latent = StageCLatentScale.Released.ToLatent(mapped);
         Assert.Equal([0f, 1f / 42, 1f], latent.ToArray());
-        using var back = EfficientNetEncoder.FromStageCLatent(latent);
+        using var back = StageCLatentScale.Released.ToEmbeddings(latent);
         TensorAssert.Close(mapped, back, 1e-5, 0);
 
         Assert.Equal((768, 768), EfficientNetEncoder.StageCInputSize(1024, 1024));
@@ -162,8 +163,12 @@ public class EfficientNetEncoderTests
     {
         using var model = Random(EfficientNetConfig.Tiny, seed: 11);
         using var image = Tensor.Full(0.25f, 1, 3, 256, 384);
-        using var latent = model.EncodeStageC(image);
+        using var latent = model.EncodeStageC(image, StageCLatentScale.Released);
         Assert.Equal([1, 16, 6, 9], latent.Shape.ToArray());      // 256·3/4/32, 384·3/4/32: ⌈side/42.67⌉ as the pipelines expect
+        using var small = EfficientNetEncoder.DownscaleForStageC(image);
+        using var mapped = model.Encode(small);
+        using var identity = model.EncodeStageC(image, StageCLatentScale.Identity);
+        Assert.Equal(mapped.ToArray(), identity.ToArray());       // (x + 0) / 1: the mapper output itself
     }
 
     internal static void AssertClose(double[] expected, float[] actual, double rtol, string what)

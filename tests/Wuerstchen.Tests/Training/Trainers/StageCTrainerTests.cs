@@ -194,6 +194,34 @@ public class StageCTrainerTests
     }
 
     [Fact]
+    public void TheLatentScaleDefinesX0_TheCacheIdentityAndTheExportedModelIndex()
+    {
+        using var data = Shapes(2);
+        var dataset = Path.Combine(data.Path, "data");
+        using var released = StageC();
+        using var unit = new StageCObjective(WuerstchenPrior.FromPretrained(Path.Combine(PriorFolder, "prior"), writable: true),
+            TextConditioning.FromPipelineFolder(PriorFolder, train: false), new TestCompressor(8, 8), DiffusionRecipe.Authors)
+        { LatentScale = StageCLatentScale.Identity };
+        var releasedEncoder = released.CacheEncoder("test-compressor");
+        var unitEncoder = unit.CacheEncoder("test-compressor");
+        Assert.NotEqual(releasedEncoder.Identity, unitEncoder.Identity);
+
+        using var compressor = new TestCompressor(8, 8);
+        using var images = Wuerstchen.Tests.Pipelines.ImageEncoding.ImageEncodingFixtures.Picture(64, 64);
+        using var features = compressor.Encode(images, training: false);
+        using (var x0 = unitEncoder.Encode(images))
+            Assert.Equal(features.ToArray(), x0.ToArray());                       // (features + 0) / 1
+        using (var x0 = releasedEncoder.Encode(images))
+        using (var expected = StageCLatentScale.Released.ToLatent(features))
+            Assert.Equal(expected.ToArray(), x0.ToArray());                       // (features + 1) / 42
+
+        var output = Path.Combine(data.Path, "out");
+        new Trainer(unit, Open(dataset), Options(output, 1) with { Ema = EmaOptions.Off }).Run();
+        var constants = PriorConstants.From(ModelFolder.Open(output, "WuerstchenPriorPipeline"));
+        Assert.Equal(StageCLatentScale.Identity, constants.LatentScale);
+    }
+
+    [Fact]
     public void AnOutputFolderWithCheckpointsIsNotOverwrittenWithoutResume()
     {
         using var data = Shapes(4);
