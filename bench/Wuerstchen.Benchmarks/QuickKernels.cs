@@ -6,7 +6,8 @@ namespace Wuerstchen.Benchmarks;
 
 /// <summary>
 /// `-- kernels`: the non-GEMM kernels on the shapes of the real models (1024² image): depthwise 3×3 (Stage C,
-/// NCHW and channels-last), Stage A's strided 4×4 convolution (NCHW route and channels-last), Stage B's 4096-token attention, layer norm, GELU, GRN. Best of N rounds, with
+/// NCHW and channels-last), Stage A's strided 4×4 convolution (NCHW route and channels-last), Stage B's 4096-token and
+/// Stage C's 576-token attention (float32 and bf16), layer norm, GELU, GRN. Best of N rounds, with
 /// GFLOP/s where the op is arithmetic-bound and GB/s (bytes read + written) where it is memory-bound, per wall
 /// second and per CPU second of the process (the latter is what a loaded machine cannot distort).
 /// </summary>
@@ -52,6 +53,18 @@ public static class QuickKernels
             // Stage B level 1 at 1024²: 64² = 4096 query tokens, keys/values = 4096 image + 77 text tokens, 10 heads × 64.
             double flops = 2.0 * 2 * 10 * 4096.0 * (4096 + 77) * 64;
             Report("attention 4096×4173, 10 heads × 64", rounds, () => Ops.ScaledDotProductAttention(q, kv, kv, heads: 10), flops, 0);
+            using (Precision.Use(ComputePrecision.Reduced))
+                Report("  bf16 (--compute reduced)", rounds, () => Ops.ScaledDotProductAttention(q, kv, kv, heads: 10), flops, 0);
+        }
+
+        using (var q = Fill(rng, 2, 576, 1536))
+        using (var kv = Fill(rng, 2, 576 + 77, 1536))
+        {
+            // Stage C at 1024², batch 2 (guidance): 24² = 576 query tokens, keys/values = 576 + 77 text tokens, 24 heads × 64.
+            double flops = 2.0 * 2 * 2 * 24 * 576.0 * (576 + 77) * 64;
+            Report("attention 2×576×653, 24 heads × 64", rounds, () => Ops.ScaledDotProductAttention(q, kv, kv, heads: 24), flops, 0);
+            using (Precision.Use(ComputePrecision.Reduced))
+                Report("  bf16 (--compute reduced)", rounds, () => Ops.ScaledDotProductAttention(q, kv, kv, heads: 24), flops, 0);
         }
 
         using (var h = Fill(rng, 4096, 1280))

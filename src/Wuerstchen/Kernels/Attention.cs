@@ -98,7 +98,7 @@ public static unsafe class Attention
         });
     }
 
-    private static void AddMaskRow(float* s, float* mask, int column, int n)
+    internal static void AddMaskRow(float* s, float* mask, int column, int n)
     {
         if (column == 0)
         {
@@ -112,7 +112,7 @@ public static unsafe class Attention
     /// Folds one block of scores into the running softmax of a row: s becomes exp(s − m'), the partial output is
     /// rescaled by exp(m − m') and l accumulates. A row that is still entirely −∞ contributes nothing.
     /// </summary>
-    private static void OnlineSoftmaxRow(float* s, int n, ref float m, ref float l, float* acc, int dv)
+    internal static void OnlineSoftmaxRow(float* s, int n, ref float m, ref float l, float* acc, int dv)
     {
         float blockMax = Reductions.Max(s, n);
         float newMax = MathF.Max(m, blockMax);

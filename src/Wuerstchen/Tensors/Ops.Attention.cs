@@ -74,9 +74,12 @@ public static partial class Ops
             catch (ArgumentException) { throw new ArgumentException($"{op}: mask {Show(mask)} does not broadcast to [{b}, {h}, {lq}, {lk}]."); }
             am = new AttentionMask(m.Data, m.Strides[0], m.Strides[1], m.Strides[2], (int)m.Strides[3]);
         }
-        Kernels.Attention.Forward(b, h, lq, lk, d, dv,
-            Operand(qs.Tensor!), Operand(ks.Tensor!), Operand(vs.Tensor!), am, causal, scale,
-            new AttentionOperand(y.Data, yBatch, yHead, yRow));
+        var output = new AttentionOperand(y.Data, yBatch, yHead, yRow);
+        // Under --compute reduced (and nothing to record for training) both products run in bf16.
+        if (UseReducedCompute(q, k, v))
+            Kernels.Bf16.Bf16Attention.Forward(b, h, lq, lk, d, dv, Operand(qs.Tensor!), Operand(ks.Tensor!), Operand(vs.Tensor!), am, causal, scale, output);
+        else
+            Kernels.Attention.Forward(b, h, lq, lk, d, dv, Operand(qs.Tensor!), Operand(ks.Tensor!), Operand(vs.Tensor!), am, causal, scale, output);
     }
 
     private static unsafe AttentionOperand Operand(Tensor t) => new(t.Data, t.Strides[0], t.Strides[1], t.Strides[2]);

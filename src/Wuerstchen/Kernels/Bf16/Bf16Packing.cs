@@ -117,7 +117,7 @@ internal static unsafe class Bf16Packing
     private static Vector512<ulong> PairsOf(Vector512<ulong> v) => (v >> 16 & Vector512.Create(0xFFFFul)) | (v >> 32 & Vector512.Create(0xFFFF_0000ul));
 
     /// <summary>dst[j] = pair(even[j], odd[j]) for j &lt; cols (odd null: zeros), zero up to NR.</summary>
-    private static void InterleaveRows(float* even, float* odd, int cols, uint* dst)
+    internal static void InterleaveRows(float* even, float* odd, int cols, uint* dst)
     {
         int j = 0;
         if (Vector512.IsHardwareAccelerated)
