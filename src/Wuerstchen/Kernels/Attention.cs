@@ -26,8 +26,10 @@ public readonly unsafe struct AttentionMask(float* data, long batch, long head, 
 /// Fused scaled dot-product attention, softmax(q·kᵀ·scale + mask)·v, computed blockwise with an online softmax
 /// (running row max m and row sum l, rescaling the partial output whenever m grows), so the Lq×Lk score matrix is
 /// never materialised: a work item holds one block of <see cref="QueryBlock"/> queries and walks the keys in
-/// blocks of <see cref="KeyBlock"/>, with both products done by <see cref="Gemm.Sgemm"/>. Work items are
-/// (batch, head, query block) triples spread over the engine's threads; scratch buffers are per thread.
+/// blocks of <see cref="KeyBlock"/>. With AVX-512 it runs transposed on the GEMM micro-kernel directly
+/// (<see cref="AttentionAvx512"/>: keys and values packed once per head); elsewhere both products go through
+/// <see cref="Gemm.Sgemm"/> (<see cref="RowMajor"/>). Work items are spread over the engine's threads; scratch
+/// buffers are per thread.
 /// </summary>
 public static unsafe class Attention
 {
@@ -42,6 +44,19 @@ public static unsafe class Attention
     /// all masked gets NaN, as torch's softmax of an all −∞ row.
     /// </summary>
     public static void Forward(int batch, int heads, int lq, int lk, int d, int dv,
+        AttentionOperand q, AttentionOperand k, AttentionOperand v, AttentionMask? mask, bool causal, float scale,
+        AttentionOperand o)
+    {
+        if (AttentionAvx512.IsSupported)
+        {
+            AttentionAvx512.Forward(batch, heads, lq, lk, d, dv, q, k, v, mask, causal, scale, o);
+            return;
+        }
+        RowMajor(batch, heads, lq, lk, d, dv, q, k, v, mask, causal, scale, o);
+    }
+
+    /// <summary>The portable path (CPUs without AVX-512): queries × keys blocks through <see cref="Gemm.Sgemm"/>, softmax along each query's row.</summary>
+    internal static void RowMajor(int batch, int heads, int lq, int lk, int d, int dv,
         AttentionOperand q, AttentionOperand k, AttentionOperand v, AttentionMask? mask, bool causal, float scale,
         AttentionOperand o)
     {

@@ -31,6 +31,9 @@ internal unsafe interface ISimd<TSelf> where TSelf : unmanaged, ISimd<TSelf>
     static abstract TSelf Fma(TSelf a, TSelf b, TSelf c);
     static abstract TSelf Min(TSelf a, TSelf b);
     static abstract TSelf Max(TSelf a, TSelf b);
+    /// <summary>The CPU's own min/max (x86: the second operand when either is NaN): one instruction, for clamps whose NaN case is handled apart.</summary>
+    static abstract TSelf MinNative(TSelf a, TSelf b);
+    static abstract TSelf MaxNative(TSelf a, TSelf b);
     static abstract TSelf Abs(TSelf a);
     static abstract TSelf Sqrt(TSelf a);
     /// <summary>Round to nearest, ties to even.</summary>
@@ -71,12 +74,14 @@ internal readonly unsafe struct V512 : ISimd<V512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Fma(V512 a, V512 b, V512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Min(V512 a, V512 b) => new(Vector512.Min(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Max(V512 a, V512 b) => new(Vector512.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 MinNative(V512 a, V512 b) => new(Vector512.MinNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 MaxNative(V512 a, V512 b) => new(Vector512.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Abs(V512 a) => new(Vector512.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sqrt(V512 a) => new(Vector512.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Round(V512 a) => new(Vector512.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512 ScaleByPow2(V512 x, V512 n) =>
-        new(x._v * Vector512.ShiftLeft(Vector512.ConvertToInt32(n._v) + Vector512.Create(127), 23).AsSingle());
+        new(x._v * Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n._v) + Vector512.Create(127), 23).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 LessThan(V512 a, V512 b) => new(Vector512.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 GreaterThan(V512 a, V512 b) => new(Vector512.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 IsNaN(V512 a) => new(~Vector512.Equals(a._v, a._v));
@@ -109,12 +114,14 @@ internal readonly unsafe struct V256 : ISimd<V256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Fma(V256 a, V256 b, V256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Min(V256 a, V256 b) => new(Vector256.Min(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Max(V256 a, V256 b) => new(Vector256.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 MinNative(V256 a, V256 b) => new(Vector256.MinNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 MaxNative(V256 a, V256 b) => new(Vector256.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Abs(V256 a) => new(Vector256.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sqrt(V256 a) => new(Vector256.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Round(V256 a) => new(Vector256.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256 ScaleByPow2(V256 x, V256 n) =>
-        new(x._v * Vector256.ShiftLeft(Vector256.ConvertToInt32(n._v) + Vector256.Create(127), 23).AsSingle());
+        new(x._v * Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n._v) + Vector256.Create(127), 23).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 LessThan(V256 a, V256 b) => new(Vector256.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 GreaterThan(V256 a, V256 b) => new(Vector256.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 IsNaN(V256 a) => new(~Vector256.Equals(a._v, a._v));
@@ -147,12 +154,14 @@ internal readonly unsafe struct V128 : ISimd<V128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Fma(V128 a, V128 b, V128 c) => new(Vector128.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Min(V128 a, V128 b) => new(Vector128.Min(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Max(V128 a, V128 b) => new(Vector128.Max(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 MinNative(V128 a, V128 b) => new(Vector128.MinNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 MaxNative(V128 a, V128 b) => new(Vector128.MaxNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Abs(V128 a) => new(Vector128.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Sqrt(V128 a) => new(Vector128.Sqrt(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Round(V128 a) => new(Vector128.Round(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128 ScaleByPow2(V128 x, V128 n) =>
-        new(x._v * Vector128.ShiftLeft(Vector128.ConvertToInt32(n._v) + Vector128.Create(127), 23).AsSingle());
+        new(x._v * Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n._v) + Vector128.Create(127), 23).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 LessThan(V128 a, V128 b) => new(Vector128.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 GreaterThan(V128 a, V128 b) => new(Vector128.GreaterThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 IsNaN(V128 a) => new(~Vector128.Equals(a._v, a._v));

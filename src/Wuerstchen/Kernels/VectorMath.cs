@@ -29,7 +29,8 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Exp<TV>(TV x, TV lo) where TV : unmanaged, ISimd<TV>
     {
-        var xc = TV.Min(TV.Max(x, TV.Create(ExpUnderflow)), TV.Create(ExpOverflow));
+        // Native min/max: a NaN x clamps to a number here and is restored by the last select.
+        var xc = TV.MinNative(TV.MaxNative(x, TV.Create(ExpUnderflow)), TV.Create(ExpOverflow));
         var n = TV.Round(xc * TV.Create(Log2E));                       // n ∈ [−126, 128]
         var r = TV.Fma(n, TV.Create(-Ln2Hi), xc);
         r = TV.Fma(n, TV.Create(-Ln2Lo), r) + lo;                      // |r| ≤ ln2/2 (+ lo)

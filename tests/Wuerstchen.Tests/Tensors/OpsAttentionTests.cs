@@ -7,7 +7,7 @@ namespace Wuerstchen.Tests.Tensors;
 public class OpsAttentionTests
 {
     /// <summary>softmax(q·kᵀ·scale + mask)·v in double, materialising the score matrix. Inputs [B, H, L, D].</summary>
-    private static float[] Reference(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, double scale)
+    internal static float[] Reference(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, double scale)
     {
         int b = q.Shape[0], h = q.Shape[1], lq = q.Shape[2], d = q.Shape[3], lk = k.Shape[2], dv = v.Shape[3];
         var qv = q.ToArray(); var kv = k.ToArray(); var vv = v.ToArray();

@@ -119,17 +119,11 @@ internal static unsafe class Bf16Attention
                 for (int qp = 0; qp < queryPanels; qp++)
                     TKernel.Run(Math.Min(MR, cols - kt), dPairs, keyPanels + (long)kt * dPairs, ws.Queries + (long)qp * NR * dPairs,
                         sT + kt * ld + qp * NR, ld, Zeros, 0);
-            if (p.Mask is { } mk) AddMask(sT, ld, mk, b, h, i0, rows, j0, cols);
-            if (p.Causal)
-                for (int j = 0; j < cols; j++)
-                {
-                    // Key j0 + j is hidden from queries i0 + r < j0 + j.
-                    int hidden = Math.Min(rows, j0 + j - i0);
-                    if (hidden > 0) new Span<float>(sT + j * ld, hidden).Fill(float.NegativeInfinity);
-                }
+            if (p.Mask is { } mk) TransposedAttention.AddMask(sT, ld, mk, b, h, i0, rows, j0, cols);
+            if (p.Causal) TransposedAttention.HideFutureKeys(sT, ld, i0, rows, j0, cols);
             if (Vector512.IsHardwareAccelerated) OnlineSoftmax512(sT, ld, cols, m, l, accT, dv);
-            else if (V256.IsAccelerated) OnlineSoftmax<V256>(sT, ld, cols, m, l, accT, dv);
-            else OnlineSoftmax<V128>(sT, ld, cols, m, l, accT, dv);
+            else if (V256.IsAccelerated) TransposedAttention.OnlineSoftmax<V256>(sT, ld, cols, m, l, accT, dv);
+            else TransposedAttention.OnlineSoftmax<V128>(sT, ld, cols, m, l, accT, dv);
 
             PackProbabilities(sT, ld, cols, queryPanels, ws.Probabilities);
             uint* valuePanels = ws.Values + jb * ws.ValueBlockStride;
@@ -141,14 +135,7 @@ internal static unsafe class Bf16Attention
                 }
         }
 
-        // o = (accᵀ)ᵀ / l.
-        float* oRows = p.O.Data + b * p.O.Batch + h * p.O.Head + i0 * p.O.Row;
-        for (int r = 0; r < rows; r++)
-        {
-            float inv = 1f / l[r];
-            float* dst = oRows + r * p.O.Row;
-            for (int c = 0; c < dv; c++) dst[c] = accT[c * ld + r] * inv;
-        }
+        TransposedAttention.WriteOutput(accT, ld, l, rows, dv, p.O.Data + b * p.O.Batch + h * p.O.Head + i0 * p.O.Row, p.O.Row);
     }
 
     /// <summary>
@@ -180,56 +167,8 @@ internal static unsafe class Bf16Attention
         }
     }
 
-    /// <summary>sᵀ[j, r] += mask[b, h, i0 + r, j0 + j].</summary>
-    private static void AddMask(float* sT, int ld, AttentionMask mk, int b, int h, int i0, int rows, int j0, int cols)
-    {
-        float* origin = mk.Data + b * mk.Batch + h * mk.Head + i0 * mk.Row + (long)j0 * mk.Column;
-        for (int j = 0; j < cols; j++)
-        {
-            float* column = origin + (long)j * mk.Column;
-            float* s = sT + j * ld;
-            for (int r = 0; r < rows; r++) s[r] += column[r * mk.Row];
-        }
-    }
-
     /// <summary>
-    /// Folds one block of scores into every query's running softmax, TV.Count queries at a time: the block max
-    /// over keys, the rescaling of l and of the partial output by exp(m − m'), then sᵀ ← exp(sᵀ − m') and l += Σ.
-    /// A query whose keys are all −∞ so far keeps shift 0, so its probabilities are exp(−∞) = 0, not NaN.
-    /// </summary>
-    private static void OnlineSoftmax<TV>(float* sT, int ld, int cols, float* m, float* l, float* accT, int dv)
-        where TV : unmanaged, ISimd<TV>
-    {
-        var negInf = TV.Create(float.NegativeInfinity);
-        var lowest = TV.Create(float.MinValue);
-        for (int q = 0; q < ld; q += TV.Count)
-        {
-            var blockMax = negInf;
-            for (int j = 0; j < cols; j++) blockMax = TV.Max(blockMax, TV.Load(sT + j * ld + q));
-            var oldMax = TV.Load(m + q);
-            var newMax = TV.Max(oldMax, blockMax);
-            var shift = TV.Select(TV.LessThan(newMax, lowest), TV.Create(0f), newMax);
-            var correction = VectorMath.Exp(oldMax - shift);          // 0 while m was −∞ (and l, acc are 0 then)
-            TV.Store(newMax, m + q);
-            for (int c = 0; c < dv; c++)
-            {
-                float* a = accT + c * ld + q;
-                TV.Store(TV.Load(a) * correction, a);
-            }
-            var sum = TV.Load(l + q) * correction;
-            for (int j = 0; j < cols; j++)
-            {
-                float* s = sT + j * ld + q;
-                var e = VectorMath.Exp(TV.Load(s) - shift);
-                TV.Store(e, s);
-                sum += e;
-            }
-            TV.Store(sum, l + q);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="OnlineSoftmax{TV}"/> with 512-bit vectors, native (x86) max and <see cref="ExpNonPositive"/>: the
+    /// <see cref="TransposedAttention.OnlineSoftmax{TV}"/> with 512-bit vectors, native (x86) max and <see cref="ExpNonPositive"/>: the
     /// probabilities are rounded to bf16 right after, so an exp good to 10⁻⁶ serves, at a fraction of the cost
     /// of <see cref="VectorMath.Exp{TV}(TV)"/>'s full float accuracy and IEEE special cases.
     /// </summary>

@@ -23,22 +23,30 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmMicroKernel
     public static int NCSingleBlock => 512;
     public static int MC => 192;
 
-    public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
+    public static void Run(int rows, int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue) =>
+        Run(rows, kc, a, b, 32, c, ldc, epilogue);
+
+    /// <summary>
+    /// As <see cref="Run(int, int, float*, float*, float*, long, GemmEpilogue)"/> with B's depth rows <paramref name="ldb"/>
+    /// floats apart instead of packed back to back: any row-major K×N matrix whose 32 columns at b are
+    /// 64-byte aligned serves as the B panel without packing (attention's probabilities).
+    /// </summary>
+    public static void Run(int rows, int kc, float* a, float* b, long ldb, float* c, long ldc, GemmEpilogue epilogue)
     {
         switch (rows)
         {
-            case 12: Tile<GemmRows12>(kc, a, b, c, ldc, epilogue); break;
-            case 11: Tile<GemmRows11>(kc, a, b, c, ldc, epilogue); break;
-            case 10: Tile<GemmRows10>(kc, a, b, c, ldc, epilogue); break;
-            case 9: Tile<GemmRows9>(kc, a, b, c, ldc, epilogue); break;
-            case 8: Tile<GemmRows8>(kc, a, b, c, ldc, epilogue); break;
-            case 7: Tile<GemmRows7>(kc, a, b, c, ldc, epilogue); break;
-            case 6: Tile<GemmRows6>(kc, a, b, c, ldc, epilogue); break;
-            case 5: Tile<GemmRows5>(kc, a, b, c, ldc, epilogue); break;
-            case 4: Tile<GemmRows4>(kc, a, b, c, ldc, epilogue); break;
-            case 3: Tile<GemmRows3>(kc, a, b, c, ldc, epilogue); break;
-            case 2: Tile<GemmRows2>(kc, a, b, c, ldc, epilogue); break;
-            case 1: Tile<GemmRows1>(kc, a, b, c, ldc, epilogue); break;
+            case 12: Tile<GemmRows12>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 11: Tile<GemmRows11>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 10: Tile<GemmRows10>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 9: Tile<GemmRows9>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 8: Tile<GemmRows8>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 7: Tile<GemmRows7>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 6: Tile<GemmRows6>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 5: Tile<GemmRows5>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 4: Tile<GemmRows4>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 3: Tile<GemmRows3>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 2: Tile<GemmRows2>(kc, a, b, ldb, c, ldc, epilogue); break;
+            case 1: Tile<GemmRows1>(kc, a, b, ldb, c, ldc, epilogue); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "A micro-tile has 1..12 rows.");
         }
     }
@@ -46,7 +54,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmMicroKernel
     // One body serves every row count: TRows is a struct, so the JIT compiles one copy per count and folds
     // the `TRows.Count > r` tests away, leaving edge tiles as tight as the full one (no masks, no spills).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TRows>(int kc, float* a, float* b, float* c, long ldc, GemmEpilogue epilogue)
+    private static void Tile<TRows>(int kc, float* a, float* b, long ldb, float* c, long ldc, GemmEpilogue epilogue)
         where TRows : struct, IGemmRows
     {
         Vector512<float> c0a = default, c0b = default;
@@ -75,7 +83,7 @@ internal readonly unsafe struct GemmKernelAvx512 : IGemmMicroKernel
         if (TRows.Count > 9) { Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 16); }
         if (TRows.Count > 10) { Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 16); }
         if (TRows.Count > 11) { Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 16); }
-        for (int p = 0; p < kc; p++, a += 12, b += 32)
+        for (int p = 0; p < kc; p++, a += 12, b += ldb)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);

@@ -28,7 +28,7 @@ public class Bf16AttentionTests(ITestOutputHelper output)
         using var k = Random(81, [b, h, lk, d], -1.5f, 1.5f);
         using var v = Random(82, [b, h, lk, dv]);
         using var mask = masked ? PaddingMask(b, lk) : null;
-        var expected = Reference(q, k, v, mask, causal, 1 / Math.Sqrt(d));
+        var expected = Wuerstchen.Tests.Tensors.OpsAttentionTests.Reference(q, k, v, mask, causal, 1 / Math.Sqrt(d));
 
         Tensor reduced;
         using (Precision.Use(ComputePrecision.Reduced))
@@ -117,7 +117,7 @@ public class Bf16AttentionTests(ITestOutputHelper output)
     private static unsafe AttentionOperand Operand(Tensor t) => new(t.Data, t.Strides[0], t.Strides[1], t.Strides[2]);
 
     /// <summary>Additive [B, 1, 1, Lk] mask hiding the last third of each sample's keys (sample 0: none).</summary>
-    private static Tensor PaddingMask(int b, int lk)
+    internal static Tensor PaddingMask(int b, int lk)
     {
         var m = new float[b * lk];
         for (int i = 1; i < b; i++)
@@ -139,36 +139,5 @@ public class Bf16AttentionTests(ITestOutputHelper output)
             sumRef += (double)expected[i] * expected[i];
         }
         return (maxErr, Math.Sqrt(sumErr / expected.Length), maxRef, Math.Sqrt(sumRef / expected.Length));
-    }
-
-    /// <summary>softmax(q·kᵀ·scale + mask)·v in double, materialising the scores. Inputs [B, H, L, D].</summary>
-    private static float[] Reference(Tensor q, Tensor k, Tensor v, Tensor? mask, bool causal, double scale)
-    {
-        int b = q.Shape[0], h = q.Shape[1], lq = q.Shape[2], d = q.Shape[3], lk = k.Shape[2], dv = v.Shape[3];
-        var qv = q.ToArray(); var kv = k.ToArray(); var vv = v.ToArray();
-        float[]? mv = mask?.Expand(b, h, lq, lk).ToArray();
-        var o = new float[b * h * lq * dv];
-        var s = new double[lk];
-        for (int bh = 0; bh < b * h; bh++)
-            for (int i = 0; i < lq; i++)
-            {
-                double max = double.NegativeInfinity;
-                for (int j = 0; j < lk; j++)
-                {
-                    double dot = 0;
-                    for (int c = 0; c < d; c++) dot += (double)qv[(bh * lq + i) * d + c] * kv[(bh * lk + j) * d + c];
-                    s[j] = dot * scale + (mv?[(bh * lq + i) * lk + j] ?? 0) + (causal && j > i ? double.NegativeInfinity : 0);
-                    max = Math.Max(max, s[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < lk; j++) { s[j] = Math.Exp(s[j] - max); sum += s[j]; }
-                for (int c = 0; c < dv; c++)
-                {
-                    double acc = 0;
-                    for (int j = 0; j < lk; j++) acc += s[j] * vv[(bh * lk + j) * dv + c];
-                    o[(bh * lq + i) * dv + c] = (float)(acc / sum);
-                }
-            }
-        return o;
     }
 }
