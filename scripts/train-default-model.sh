@@ -9,8 +9,10 @@
 #   0. the procedural shapes dataset (20,000 captioned 256x256 images) and our own BPE tokenizer;
 #   1. Stage A, the VQGAN, on 128x128 downscaled images (convolutional, so it decodes 256x256 as well);
 #   2. the tiny semantic compressor, pre-trained to reconstruct Stage A latents through its 16x6x6 bottleneck;
-#   3. Stage B, the decoder, on the frozen compressor, with a text encoder trained jointly;
-#   4. Stage C, the prior, on the frozen compressor's latents, with its own text encoder trained jointly;
+#   3. Stage B, the decoder, on the frozen compressor, with a text encoder trained jointly, then fine-tuned with the
+#      v loss weighting;
+#   4. Stage C, the prior, on the frozen compressor's unit-variance latents (latent_mean 1, latent_std 0), with its
+#      own text encoder trained jointly;
 #   5. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
 set -euo pipefail
 
@@ -25,7 +27,7 @@ steps_e="${STEPS_E:-1000}"
 steps_ea="${STEPS_EA:-200}"
 steps_b="${STEPS_B:-10000}"
 steps_c="${STEPS_C:-8000}"
-steps_bv="${STEPS_BV:-3000}"
+steps_bv="${STEPS_BV:-1500}"
 steps_cv="${STEPS_CV:-1000}"
 
 cli="$work/bin/Wuerstchen.Cli.dll"
@@ -77,12 +79,20 @@ train "$work/stage-b" stage-b --data "$data" --config "$configs/decoder.json" \
   --text-encoder "$text_init" --train-text-encoder \
   --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 500 --seed 2
 
-# 4. Stage C (+ prior text encoder), on the frozen compressor (its latents encoded once, cached).
+# 3b. Stage B fine-tuned with the v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where
+#     the first sampling steps decide the image (models/README.md).
+train "$work/stage-b-v" stage-b --data "$data" --init "$work/stage-b" --stage-a "$work/stage-a/vqgan" \
+  --effnet "$effnet" --freeze-effnet --train-text-encoder \
+  --resolution 256 --batch 8 --steps "$steps_bv" --lr 1e-4 --warmup 100 --loss-weight v --checkpoint-every 500 --seed 4
+
+# 4. Stage C (+ prior text encoder), on the frozen compressor (its latents encoded once, cached). The compressor ends
+#    in a BatchNorm, so its output already has unit variance: latent_mean 1 / latent_std 0 make that the prior's
+#    latent (the released (x + 1) / 42 would shrink it to std 0.024, below the noise at every t).
 train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
-  --effnet "$effnet" --latent-cache "$work/stage-c-latents" \
+  --effnet "$effnet" --latent-cache "$work/stage-c-latents" --latent-mean 1 --latent-std 0 \
   --text-encoder "$text_init" --train-text-encoder \
   --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --ema diffusers \
-  --checkpoint-every 200 --seed 3
+  --checkpoint-every 500 --seed 3
 
 # 4b. Stage C fine-tuned with the v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where
 #     the first sampling steps decide the image (models/README.md).
