@@ -17,6 +17,8 @@ public static unsafe class QuickBf16Gemm
     [
         ("stage C mlp", 1152, 6144, 1536),
         ("stage B mlp", 4096, 5120, 1280),
+        ("stage B level-0 mlp in", 16384, 1280, 320),
+        ("stage B level-0 mlp out", 16384, 320, 1280),
         ("clip fc1 ×2", 154, 5120, 1280),
     ];
 
