@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Wuerstchen.Kernels;
 
 /// <summary>
@@ -93,8 +91,7 @@ internal static unsafe class AttentionAvx512
     {
         [ThreadStatic] private static Workspace? _current;
 
-        private void* _block;
-        private long _bytes;
+        private readonly ScratchArena _arena = new();
 
         public float* Keys, Values, Queries, Scores, Acc, Max, Sum, ScaledQueries;
         public long KeyBlockStride, ValueBlockStride;
@@ -117,32 +114,16 @@ internal static unsafe class AttentionAvx512
                 keyBlocks * KeyBlockStride, keyBlocks * ValueBlockStride, (long)QueryBlock * d,
                 (long)KeyBlock * QueryBlock, (long)paddedValues * QueryBlock, QueryBlock, QueryBlock, (long)QueryBlock * d,
             ];
-            long total = 0;
-            foreach (long n in sizes) total += Lines(n);
-            if (total * 4 > _bytes)
-            {
-                if (_block != null) NativeMemory.AlignedFree(_block);
-                _block = NativeMemory.AlignedAlloc((nuint)(total * 4), 64);
-                if (_block == null) throw new OutOfMemoryException($"Cannot allocate {total * 4} bytes of attention workspace.");
-                _bytes = total * 4;
-            }
-            var p = (float*)_block;
-            Keys = p; p += Lines(sizes[0]);
-            Values = p; p += Lines(sizes[1]);
-            Queries = p; p += Lines(sizes[2]);
-            Scores = p; p += Lines(sizes[3]);
-            Acc = p; p += Lines(sizes[4]);
-            Max = p; p += Lines(sizes[5]);
-            Sum = p; p += Lines(sizes[6]);
-            ScaledQueries = p;
-        }
-
-        /// <summary>n 4-byte elements rounded up to whole 64-byte lines.</summary>
-        private static long Lines(long n) => (n + 15) / 16 * 16;
-
-        ~Workspace()
-        {
-            if (_block != null) NativeMemory.AlignedFree(_block);
+            Span<nint> starts = stackalloc nint[sizes.Length];
+            _arena.Carve(sizes, starts);
+            Keys = (float*)starts[0];
+            Values = (float*)starts[1];
+            Queries = (float*)starts[2];
+            Scores = (float*)starts[3];
+            Acc = (float*)starts[4];
+            Max = (float*)starts[5];
+            Sum = (float*)starts[6];
+            ScaledQueries = (float*)starts[7];
         }
     }
 }

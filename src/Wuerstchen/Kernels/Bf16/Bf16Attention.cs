@@ -230,8 +230,7 @@ internal static unsafe class Bf16Attention
     {
         [ThreadStatic] private static Workspace? _current;
 
-        private void* _block;
-        private long _bytes;
+        private readonly ScratchArena _arena = new();
 
         public uint* Keys, Values, Queries, Probabilities;
         public float* Scores, Acc, Max, Sum, ScaledQueries;
@@ -258,33 +257,17 @@ internal static unsafe class Bf16Attention
                 (long)QueryBlock * blockPairs, (long)KeyBlock * QueryBlock, (long)paddedValues * QueryBlock,
                 QueryBlock, QueryBlock, (long)QueryBlock * d,
             ];
-            long total = 0;
-            foreach (long n in sizes) total += Lines(n);
-            if (total * 4 > _bytes)
-            {
-                if (_block != null) NativeMemory.AlignedFree(_block);
-                _block = NativeMemory.AlignedAlloc((nuint)(total * 4), 64);
-                if (_block == null) throw new OutOfMemoryException($"Cannot allocate {total * 4} bytes of bf16 attention workspace.");
-                _bytes = total * 4;
-            }
-            var p = (uint*)_block;
-            Keys = p; p += Lines(sizes[0]);
-            Values = p; p += Lines(sizes[1]);
-            Queries = p; p += Lines(sizes[2]);
-            Probabilities = p; p += Lines(sizes[3]);
-            Scores = (float*)p; p += Lines(sizes[4]);
-            Acc = (float*)p; p += Lines(sizes[5]);
-            Max = (float*)p; p += Lines(sizes[6]);
-            Sum = (float*)p; p += Lines(sizes[7]);
-            ScaledQueries = (float*)p;
-        }
-
-        /// <summary>n 4-byte elements rounded up to whole 64-byte lines.</summary>
-        private static long Lines(long n) => (n + 15) / 16 * 16;
-
-        ~Workspace()
-        {
-            if (_block != null) NativeMemory.AlignedFree(_block);
+            Span<nint> starts = stackalloc nint[sizes.Length];
+            _arena.Carve(sizes, starts);
+            Keys = (uint*)starts[0];
+            Values = (uint*)starts[1];
+            Queries = (uint*)starts[2];
+            Probabilities = (uint*)starts[3];
+            Scores = (float*)starts[4];
+            Acc = (float*)starts[5];
+            Max = (float*)starts[6];
+            Sum = (float*)starts[7];
+            ScaledQueries = (float*)starts[8];
         }
     }
 }
