@@ -55,8 +55,8 @@ public sealed record BenchResult
         var fields = new Dictionary<string, object?>
         {
             ["stage"] = Stage.Name(),
-            ["median_s"] = Round(MedianSeconds, 4),
-            ["min_s"] = Round(MinSeconds, 4),
+            ["median_s"] = Round(MedianSeconds, 6),      // µs: gflops, from the exact median, must agree with it even for ms forwards
+            ["min_s"] = Round(MinSeconds, 6),
             ["gflops"] = Round(Gflops, 2),
             ["peak_rss_mb"] = PeakRssMb is double rss ? Round(rss, 1) : null,
             ["engine"] = "wuerstchen.net",
@@ -72,7 +72,7 @@ public sealed record BenchResult
             ["gflop"] = Round(Flops / 1e9, 3),
             ["build_s"] = Round(BuildSeconds, 3),
             ["built_rss_mb"] = BuiltRssMb is double built ? Round(built, 1) : null,
-            ["times_s"] = Seconds.Select(t => Round(t, 4)).ToArray(),
+            ["times_s"] = Seconds.Select(t => Round(t, 6)).ToArray(),
         };
         if (Parts != null) fields["parts_s"] = Parts.ToDictionary(p => p.Key, p => Round(p.Value, 3));
         return JsonSerializer.Serialize(fields);
