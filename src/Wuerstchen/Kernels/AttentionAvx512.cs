@@ -23,17 +23,9 @@ internal static unsafe class AttentionAvx512
         AttentionOperand q, AttentionOperand k, AttentionOperand v, AttentionMask? mask, bool causal, float scale, AttentionOperand o)
     {
         if (batch <= 0 || heads <= 0 || lq <= 0 || dv <= 0) return;
-        int queryBlocks = (lq + QueryBlock - 1) / QueryBlock;
-        // Whole heads per work item when there are enough of them to keep every thread busy; else query blocks.
-        int groups = batch * heads >= 2 * Threads.Available ? 1 : queryBlocks;
-        int blocksPerItem = (queryBlocks + groups - 1) / groups;
-        Threads.For(batch * heads * groups, item =>
+        TransposedAttention.ForEachItem(batch, heads, lq, lk, causal, item =>
         {
-            int g = item % groups, bh = item / groups;
-            int b = bh / heads, h = bh % heads;
-            int firstBlock = g * blocksPerItem, lastBlock = Math.Min(queryBlocks, firstBlock + blocksPerItem);
-            if (firstBlock >= lastBlock) return;
-            int keyEnd = causal ? Math.Min(lk, Math.Min(lq, lastBlock * QueryBlock)) : lk;
+            var (b, h, firstBlock, lastBlock, keyEnd) = item;
             var ws = Workspace.For(d, dv, keyEnd);
             float* keys = k.Data + b * k.Batch + h * k.Head, values = v.Data + b * v.Batch + h * v.Head;
             for (int j0 = 0, jb = 0; j0 < keyEnd; j0 += KeyBlock, jb++)

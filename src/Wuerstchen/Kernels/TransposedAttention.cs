@@ -7,6 +7,29 @@ namespace Wuerstchen.Kernels;
 /// </summary>
 internal static unsafe class TransposedAttention
 {
+    /// <summary>One work item: a (batch, head) and its query blocks [FirstBlock, LastBlock), which see keys [0, KeyEnd).</summary>
+    public readonly record struct WorkItem(int Batch, int Head, int FirstBlock, int LastBlock, int KeyEnd);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over the engine's threads: whole heads per item when there are enough of them to keep
+    /// every thread busy (each head's keys and values are then packed once), else one query block per item.
+    /// </summary>
+    public static void ForEachItem(int batch, int heads, int lq, int lk, bool causal, Action<WorkItem> body)
+    {
+        int queryBlocks = (lq + Attention.QueryBlock - 1) / Attention.QueryBlock;
+        int groups = batch * heads >= 2 * Threads.Available ? 1 : queryBlocks;
+        int blocksPerItem = (queryBlocks + groups - 1) / groups;
+        Threads.For(batch * heads * groups, item =>
+        {
+            int g = item % groups, bh = item / groups;
+            int firstBlock = g * blocksPerItem, lastBlock = Math.Min(queryBlocks, firstBlock + blocksPerItem);
+            if (firstBlock >= lastBlock) return;
+            // Keys any query of this item can see (causal: up to its last row).
+            int keyEnd = causal ? Math.Min(lk, Math.Min(lq, lastBlock * Attention.QueryBlock)) : lk;
+            body(new WorkItem(bh / heads, bh % heads, firstBlock, lastBlock, keyEnd));
+        });
+    }
+
     /// <summary>sᵀ[j, r] += mask[b, h, i0 + r, j0 + j].</summary>
     public static void AddMask(float* sT, int ld, AttentionMask mk, int b, int h, int i0, int rows, int j0, int cols)
     {

@@ -43,18 +43,9 @@ internal static unsafe class Bf16Attention
 
     private static void Run<TKernel>(Problem p) where TKernel : struct, IBf16MicroKernel
     {
-        int queryBlocks = (p.Lq + QueryBlock - 1) / QueryBlock;
-        // Whole heads per work item when there are enough of them to keep every thread busy; else query blocks.
-        int groups = p.Batch * p.Heads >= 2 * Threads.Available ? 1 : queryBlocks;
-        int blocksPerItem = (queryBlocks + groups - 1) / groups;
-        Threads.For(p.Batch * p.Heads * groups, item =>
+        TransposedAttention.ForEachItem(p.Batch, p.Heads, p.Lq, p.Lk, p.Causal, item =>
         {
-            int g = item % groups, bh = item / groups;
-            int b = bh / p.Heads, h = bh % p.Heads;
-            int firstBlock = g * blocksPerItem, lastBlock = Math.Min(queryBlocks, firstBlock + blocksPerItem);
-            if (firstBlock >= lastBlock) return;
-            // Keys any query of this item can see (causal: up to its last row).
-            int keyEnd = p.Causal ? Math.Min(p.Lk, Math.Min(p.Lq, lastBlock * QueryBlock)) : p.Lk;
+            var (b, h, firstBlock, lastBlock, keyEnd) = item;
             var ws = Workspace.For(p.D, p.Dv, keyEnd);
             PackKeysAndValues(ws, p, b, h, keyEnd);
             for (int qb = firstBlock; qb < lastBlock; qb++)
