@@ -16,6 +16,8 @@ public static unsafe class QuickBf16Gemm
     private static readonly (string Name, int M, int N, int K)[] Shapes =
     [
         ("stage C mlp", 1152, 6144, 1536),
+        ("stage C mlp out", 1152, 1536, 6144),
+        ("stage C attention proj", 1152, 1536, 1536),
         ("stage B mlp", 4096, 5120, 1280),
         ("stage B level-0 mlp in", 16384, 1280, 320),
         ("stage B level-0 mlp out", 16384, 320, 1280),

@@ -5,6 +5,7 @@
 //     wuerstchen bench --stage prior --random-weights --reps 1
 //   dotnet run -c Release --project scripts/ProfileOps -- bench.nettrace [LAST_SECONDS]
 //
+// PROFILE_METHODS=1 adds the shares per innermost method and the model method that called it.
 // With LAST_SECONDS only the samples of the trace's last seconds count (e.g. the last forward, leaving out model
 // building and random weight drawing); a per-thread breakdown follows the totals.
 //
@@ -26,12 +27,13 @@ using var log = new TraceLog(etlx);
 var byKind = new Dictionary<string, int>();
 double windowStart = args.Length > 1 ? log.SessionEndTimeRelativeMSec - double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) * 1000 : 0;
 var perThread = new Dictionary<(int, string), int>();
+var byMethod = new Dictionary<string, int>();
 int total = 0;
 foreach (var e in log.Events)
 {
     if (e.ProviderName != "Microsoft-DotNETCore-SampleProfiler" || e.EventName != "Thread/Sample") continue;
     if (e.TimeStampRelativeMSec < windowStart) continue;
-    string? kind = null, fallback = null;
+    string? kind = null, fallback = null, innermost = null, caller = null;
     bool waiting = false, inThreads = false;
     for (var frame = e.CallStack(); frame != null; frame = frame.Caller)
     {
@@ -42,6 +44,8 @@ foreach (var e in log.Events)
             waiting = true;
             break;
         }
+        if (innermost == null && method.StartsWith("Wuerstchen.", StringComparison.Ordinal)) innermost = Short(method);
+        if (caller == null && method.StartsWith("Wuerstchen.Models.", StringComparison.Ordinal)) caller = Short(method);
         if (method.StartsWith("Wuerstchen.Kernels.", StringComparison.Ordinal))
         {
             string group = Group(method["Wuerstchen.Kernels.".Length..]);
@@ -58,6 +62,8 @@ foreach (var e in log.Events)
     if (waiting || charged == null) continue;
     byKind[charged] = byKind.GetValueOrDefault(charged) + 1;
     perThread[(e.ThreadID, charged)] = perThread.GetValueOrDefault((e.ThreadID, charged)) + 1;
+    string site = $"{innermost} ← {caller}";
+    byMethod[site] = byMethod.GetValueOrDefault(site) + 1;
     total++;
 }
 
@@ -69,7 +75,24 @@ foreach (var g in perThread.GroupBy(p => p.Key.Item1))
     int t = g.Sum(p => p.Value);
     Console.WriteLine($"thread {g.Key}: {t} samples; " + string.Join(", ", g.OrderByDescending(p => p.Value).Take(5).Select(p => $"{p.Key.Item2} {100.0 * p.Value / t:F1}%")));
 }
+if (Environment.GetEnvironmentVariable("PROFILE_METHODS") == "1")
+{
+    Console.WriteLine("innermost method ← innermost model method:");
+    foreach (var (site, count) in byMethod.OrderByDescending(p => p.Value).Take(40))
+        Console.WriteLine($"{100.0 * count / total,6:F1} %  {site}");
+}
 return 0;
+
+// "Wuerstchen.Kernels.Bf16.Bf16Driver`1[…].Run(…)" → "Bf16.Bf16Driver.Run"
+static string Short(string method)
+{
+    string s = method["Wuerstchen.".Length..];
+    int paren = s.IndexOf('(');
+    if (paren >= 0) s = s[..paren];
+    while (s.IndexOf('[') is var open and >= 0 && s.IndexOf(']', open) is var close and >= 0) s = s[..open] + s[(close + 1)..];
+    while (s.IndexOf('`') is var tick and >= 0) { int end = tick + 1; while (end < s.Length && char.IsDigit(s[end])) end++; s = s[..tick] + s[end..]; }
+    return s.StartsWith("Kernels.", StringComparison.Ordinal) ? s["Kernels.".Length..] : s;
+}
 
 static bool IsWait(string method) =>
     method.Contains("Monitor.Wait") || method.Contains("WaitHandle") || method.Contains("Thread.Sleep") ||

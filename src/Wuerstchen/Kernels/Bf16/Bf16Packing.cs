@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Wuerstchen.Kernels.Bf16;
 
@@ -33,6 +34,13 @@ internal static unsafe class Bf16Packing
         for (int q = 0; q < mc; q += MR, dst += (long)MR * pairs)
         {
             int rows = Math.Min(MR, mc - q);
+            float* panel = a + (i0 + q) * lda + p0;
+            // Full panels go through registers 4 rows × 16 pairs at a time; the depth tail and short panels take
+            // the scalar scatter below.
+            int vectorPairs = Avx512F.IsSupported && rows == MR ? (kc / 32) * 16 : 0;
+            for (int r = 0; r < MR && vectorPairs > 0; r += 4)
+                for (int p = 0; p < vectorPairs; p += 16)
+                    TransposePairs4x16(panel + r * lda + 2 * p, lda, dst + (long)p * MR + r);
             for (int r = 0; r < MR; r++)
             {
                 uint* d = dst + r;
@@ -41,9 +49,9 @@ internal static unsafe class Bf16Packing
                     for (int p = 0; p < pairs; p++) d[(long)p * MR] = 0;
                     continue;
                 }
-                float* s = a + (i0 + q + r) * lda + p0;
+                float* s = panel + r * lda;
                 // Convert a chunk of the row contiguously, then scatter it down the panel's column r.
-                for (int p = 0; p < pairs; p += 256)
+                for (int p = vectorPairs; p < pairs; p += 256)
                 {
                     int n = Math.Min(256, pairs - p);
                     RowPairs(s + 2 * p, Math.Min(2 * n, kc - 2 * p), row);
@@ -51,6 +59,54 @@ internal static unsafe class Bf16Packing
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// 16 depth pairs of 4 consecutive A rows (32 floats each, row stride lda) into a panel's columns r..r+3:
+    /// dst[t·MR + i] = pair t of row i. Rounded 16 pairs a row, then a 4×16 transpose through two unpack stages,
+    /// each 128-bit lane of the result being one depth pair's four rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposePairs4x16(float* src, long lda, uint* dst)
+    {
+        var r0 = RowPairs16(src);
+        var r1 = RowPairs16(src + lda);
+        var r2 = RowPairs16(src + 2 * lda);
+        var r3 = RowPairs16(src + 3 * lda);
+        // Per 128-bit lane j (pairs 4j..4j+3): t0 = r0[4j] r1[4j] r0[4j+1] r1[4j+1], t1 = the same for 4j+2, 4j+3.
+        var t0 = Avx512F.UnpackLow(r0, r1).AsUInt64();
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsUInt64();
+        var t2 = Avx512F.UnpackLow(r2, r3).AsUInt64();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsUInt64();
+        // u_k lane j = rows 0..3 of pair 4j + k.
+        var u0 = Avx512F.UnpackLow(t0, t2).AsUInt32();
+        var u1 = Avx512F.UnpackHigh(t0, t2).AsUInt32();
+        var u2 = Avx512F.UnpackLow(t1, t3).AsUInt32();
+        var u3 = Avx512F.UnpackHigh(t1, t3).AsUInt32();
+        StoreLanes(u0, u1, u2, u3, 0, dst);
+        StoreLanes(u0, u1, u2, u3, 1, dst + 4 * MR);
+        StoreLanes(u0, u1, u2, u3, 2, dst + 8 * MR);
+        StoreLanes(u0, u1, u2, u3, 3, dst + 12 * MR);
+    }
+
+    /// <summary>128-bit lane <paramref name="j"/> of u0..u3 (pairs 4j..4j+3, four rows each) to dst, dst + MR, ….</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<uint> u0, Vector512<uint> u1, Vector512<uint> u2, Vector512<uint> u3,
+        [System.Diagnostics.CodeAnalysis.ConstantExpected] byte j, uint* dst)
+    {
+        Vector128.Store(Avx512F.ExtractVector128(u0, j), dst);
+        Vector128.Store(Avx512F.ExtractVector128(u1, j), dst + MR);
+        Vector128.Store(Avx512F.ExtractVector128(u2, j), dst + 2 * MR);
+        Vector128.Store(Avx512F.ExtractVector128(u3, j), dst + 3 * MR);
+    }
+
+    /// <summary>The 16 bf16 pairs of 32 consecutive floats: lane l of the ulong views holds (odd ≪ 32 | even) for pair l.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> RowPairs16(float* src)
+    {
+        var lo = BFloat16.RoundToUpperHalf(Vector512.Load(src)).AsUInt64();
+        var hi = BFloat16.RoundToUpperHalf(Vector512.Load(src + 16)).AsUInt64();
+        return Vector512.Narrow(PairsOf(lo), PairsOf(hi));
     }
 
     /// <summary>
@@ -103,10 +159,7 @@ internal static unsafe class Bf16Packing
         if (Vector512.IsHardwareAccelerated)
             for (; i + 32 <= count; i += 32)
             {
-                // Sixteen pairs from 32 floats: lane l of the ulong view holds (odd << 32 | even) for pair l.
-                var lo = BFloat16.RoundToUpperHalf(Vector512.Load(src + i)).AsUInt64();
-                var hi = BFloat16.RoundToUpperHalf(Vector512.Load(src + i + 16)).AsUInt64();
-                Vector512.Store(Vector512.Narrow(PairsOf(lo), PairsOf(hi)), dst + i / 2);
+                Vector512.Store(RowPairs16(src + i), dst + i / 2);
             }
         for (; i + 1 < count; i += 2) dst[i / 2] = BFloat16.Pair(src[i], src[i + 1]);
         if (i < count) dst[i / 2] = BFloat16.FromFloat(src[i]);
