@@ -30,6 +30,9 @@ public static unsafe class QuickBf16Gemm
         int[] threadCounts = Option(args, "--threads") is { } t ? [.. t.Split(',').Select(int.Parse)] : [1, 2];
         var kernel = Option(args, "--kernel") is { } k ? Enum.Parse<Bf16KernelChoice>(k, ignoreCase: true) : Bf16KernelChoice.Auto;
         if (args.Contains("--micro")) { Micro(); return; }
+        // --cold N: the bf16 packed column cycles through N copies of the weight, as a forward that reads every layer's
+        // weight once (the default, one copy, keeps it in cache from the previous round).
+        int copies = Option(args, "--cold") is { } cold ? int.Parse(cold) : 1;
         Console.WriteLine($"bf16 kernel: {(kernel == Bf16KernelChoice.Auto ? Bf16Gemm.KernelDescription : kernel.ToString())}; fp32 kernel: {GemmIsaInfo.Best}; load average: {Load()}");
         Console.WriteLine();
         // GFLOP/s from wall-clock time, and in brackets GFLOP per CPU-second (what the code does while it holds a core:
@@ -39,16 +42,18 @@ public static unsafe class QuickBf16Gemm
         foreach (var (name, m, n, kk) in Shapes)
         {
             float* a = Allocate((long)m * kk, 1), w = Allocate((long)n * kk, 2), c = Allocate((long)m * n, 3);
+            Bf16PackedB[] bf16 = [];
             try
             {
                 using var f32 = GemmPackedB.Pack(true, kk, n, w, kk);
-                using var bf16 = Bf16PackedB.Pack(true, kk, n, w, kk);
+                bf16 = [.. Enumerable.Range(0, copies).Select(_ => Bf16PackedB.Pack(true, kk, n, w, kk))];
+                int next = 0;
                 double flops = 2.0 * m * n * kk;
                 foreach (int threads in threadCounts)
                 {
                     Threads.Count = threads;
                     var tf = Best(rounds, () => Gemm.Sgemm(false, m, 1f, a, kk, f32, 0f, c, n));
-                    var tb = Best(rounds, () => Bf16Gemm.Gemm(m, a, kk, bf16, c, n, null, kernel));
+                    var tb = Best(rounds, () => Bf16Gemm.Gemm(m, a, kk, bf16[next++ % copies], c, n, null, kernel));
                     var tc = Best(rounds, () => Bf16Gemm.Gemm(true, m, n, kk, a, kk, w, kk, c, n, null, kernel));
                     string Rate((double Wall, double Cpu) t) => $"{flops / t.Wall / 1e9,5:F1} ({flops / t.Cpu / 1e9,5:F1})";
                     Console.WriteLine($"| {$"{name} {m}×{n}×{kk}",-30} | {threads,7} | {Rate(tf),-14} | {Rate(tb),-14} | {Rate(tc),-14} | {tf.Wall / tb.Wall,5:F2}× ({tf.Cpu / tb.Cpu,4:F2}×) |");
@@ -56,6 +61,7 @@ public static unsafe class QuickBf16Gemm
             }
             finally
             {
+                foreach (var packed in bf16) packed.Dispose();
                 NativeMemory.AlignedFree(a);
                 NativeMemory.AlignedFree(w);
                 NativeMemory.AlignedFree(c);
