@@ -42,7 +42,7 @@ internal static class TrainModels
                 catch (InvalidDataException e) { throw new CliUsageException("--width/--depth/--heads", e.Message); }
                 prior = PriorInit.Create(size, seed);
             }
-            return new StageCObjective(prior, text, compressor, recipe, parse.GetValue(o.CaptionDropout))
+            return new StageCObjective(prior, text, compressor, recipe, Probability(parse, o.CaptionDropout))
             {
                 LossWeighting = LossWeighting(parse.GetValue(o.LossWeight)!),
                 LatentScale = LatentScale(parse, o, init),
@@ -76,7 +76,7 @@ internal static class TrainModels
                 ? EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet"), writable: !freeze)
                 : EfficientNetEncoder.CreateForTraining(EffnetConfig(parse, o) with { CLatent = decoder.Config.EffnetEmbd }, seed);
             return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
-                new StageBAugmentation(CaptionDropout: parse.GetValue(o.CaptionDropout), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
+                new StageBAugmentation(CaptionDropout: Probability(parse, o.CaptionDropout), EffnetDropout: Probability(parse, o.EffnetDropout), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
         }
         catch
         {
@@ -151,6 +151,14 @@ internal static class TrainModels
         catch (ArgumentException e) { throw new CliUsageException("--latent-mean", e.Message); }
     }
 
+    /// <summary>A per-batch probability option, checked to lie in [0, 1].</summary>
+    private static double Probability(ParseResult parse, Option<double> option)
+    {
+        double p = parse.GetValue(option);
+        if (!(p >= 0 && p <= 1)) throw new CliUsageException(option.Name, $"must be a probability in [0, 1], got {p}.");
+        return p;
+    }
+
     private static DiffusionLossWeighting LossWeighting(string name) => name switch
     {
         "p2" => DiffusionLossWeighting.P2,
@@ -193,7 +201,7 @@ internal static class TrainModels
             disposables.Add(compressor);
             int rank = parse.GetValue(o.Rank);
             if (rank < 1) throw new CliUsageException("--rank", $"must be at least 1, got {rank}.");
-            return new LoraObjective(prior, text, compressor, rank, parse.GetValue(o.Alpha), seed, recipe, parse.GetValue(o.CaptionDropout),
+            return new LoraObjective(prior, text, compressor, rank, parse.GetValue(o.Alpha), seed, recipe, Probability(parse, o.CaptionDropout),
                 LatentScale(parse, o, init));
         }
         catch

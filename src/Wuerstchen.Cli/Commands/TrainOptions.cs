@@ -44,6 +44,7 @@ public sealed class TrainOptions
     public Option<double?> LatentMean { get; } = new("--latent-mean") { Description = "Stage C / LoRA: latent_mean of the prior's latents, x0 = (effnet + latent_std) / latent_mean (default: the --init prior's model_index.json, else 42 as released; 1 for a compressor trained from scratch, whose BatchNorm output already has unit variance)." };
     public Option<double?> LatentStd { get; } = new("--latent-std") { Description = "Stage C / LoRA: latent_std (default: the --init prior's, else 1 as released; 0 with --latent-mean 1)." };
     public Option<double> CaptionDropout { get; } = new("--caption-dropout") { Description = "Probability that a whole batch trains on empty captions (classifier-free guidance).", DefaultValueFactory = _ => 0.05 };
+    public Option<double> EffnetDropout { get; } = new("--effnet-dropout") { Description = "Stage B: probability that a whole batch trains with zeroed image embeddings (the decoder's unconditional input; with it Stage B must draw from the caption alone).", DefaultValueFactory = _ => 0.05 };
 
     // Stage C from scratch: the prior's size (c_in and c_cond follow the compressor and the text encoder).
     public Option<int> PriorWidth { get; } = new("--width") { Description = "Stage C from scratch: channels c.", DefaultValueFactory = _ => 256 };

@@ -172,6 +172,20 @@ public class TrainCommandTests
         Assert.Equal(CliApp.ExitUsage, result.ExitCode);
         Assert.Contains("--init", result.Error);
     }
+
+    [Fact]
+    public void ProbabilitiesOutsideZeroToOneAreUsageErrorsNamingTheOption()
+    {
+        using var temp = Shapes(2, size: 64);
+        string data = Path.Combine(temp.Path, "data"), output = Path.Combine(temp.Path, "out");
+        var result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--effnet-dropout", "1.5");
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--effnet-dropout", result.Error);
+        result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--caption-dropout", "-0.1");
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--caption-dropout", result.Error);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "a rejected run wrote to its output");
+    }
 }
 
 public class TrainCommandLoraAndResumeTests
