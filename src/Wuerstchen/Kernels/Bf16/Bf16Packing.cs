@@ -38,7 +38,7 @@ internal static unsafe class Bf16Packing
             // Full panels go through registers 4 rows × 16 pairs at a time; the depth tail and short panels take
             // the scalar scatter below.
             int vectorPairs = Avx512F.IsSupported && rows == MR ? (kc / 32) * 16 : 0;
-            for (int r = 0; r < MR && vectorPairs > 0; r += 4)
+            for (int r = 0; r < MR; r += 4)
                 for (int p = 0; p < vectorPairs; p += 16)
                     TransposePairs4x16(panel + r * lda + 2 * p, lda, dst + (long)p * MR + r);
             for (int r = 0; r < MR; r++)
