@@ -58,13 +58,49 @@ public sealed class WuerstchenPrior : Module
     /// <param name="c">text conditioning (CLIP last_hidden_state) [B, L, c_cond]</param>
     public Tensor Forward(Tensor x, Tensor r, Tensor c, ActivationTrace? trace = null)
     {
-        CheckInputs(x, r, c);
+        CheckInputs(x, r, c.Rank == 3 ? c.Size(0) : -1, c);
+        using var cEmbed = MapCondition(c);
+        return Run(x, r, cEmbed, (attn, _, h) => attn.Forward(h, cEmbed), trace);
+    }
 
+    /// <summary>
+    /// What every sampling step would compute again from the same text conditioning <paramref name="c"/>: the
+    /// mapped condition and, per attention block, its keys and values. <see cref="Forward(Tensor, Tensor,
+    /// PriorCondition, ActivationTrace?)"/> then gives the same ε̂ as <see cref="Forward(Tensor, Tensor, Tensor,
+    /// ActivationTrace?)"/> for about 3 % less work per step (at the released size).
+    /// </summary>
+    public PriorCondition PrepareCondition(Tensor c)
+    {
+        if (c.Rank != 3 || c.Size(2) != Config.CCond)
+            throw new ArgumentException($"WuerstchenPrior: c must be [B, L, {Config.CCond}], got {c}.", nameof(c));
+        var cEmbed = MapCondition(c);
+        var blocks = new ProjectedKeysValues[Config.Depth];
+        try
+        {
+            for (int i = 0; i < Config.Depth; i++) blocks[i] = ((AttnBlock)_blocks[3 * i + 2]).PrepareCondition(cEmbed);
+            return new PriorCondition(cEmbed, blocks);
+        }
+        catch
+        {
+            foreach (var b in blocks) b?.Dispose();
+            cEmbed.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><see cref="Forward(Tensor, Tensor, Tensor, ActivationTrace?)"/> with the condition prepared by <see cref="PrepareCondition"/>.</summary>
+    public Tensor Forward(Tensor x, Tensor r, PriorCondition condition, ActivationTrace? trace = null)
+    {
+        CheckInputs(x, r, condition.Batch, null);
+        return Run(x, r, condition.Embedding, (attn, k, h) => attn.Forward(h, condition.Blocks[k / 3]), trace);
+    }
+
+    private Tensor Run(Tensor x, Tensor r, Tensor cEmbed, Func<AttnBlock, int, Tensor, Tensor> attend, ActivationTrace? trace)
+    {
         Tensor h;
         using (var xLast = Ops.ToChannelsLast(x))
             h = _projection.Forward(xLast);                                      // [B, h, w, c]
         trace?.Invoke("projection_out", h.Permute(0, 3, 1, 2));
-        using var cEmbed = MapCondition(c);
         trace?.Invoke("c_embed", cEmbed);
         using var rEmbed = REmbedding.Generate(r, Config.CR);
         trace?.Invoke("r_embed", rEmbed);
@@ -76,7 +112,7 @@ public sealed class WuerstchenPrior : Module
             {
                 ResBlock res => res.Forward(previous),
                 TimestepBlock time => time.Forward(previous, rEmbed),
-                AttnBlock attn => attn.Forward(previous, cEmbed),
+                AttnBlock attn => attend(attn, k, previous),
                 var other => throw new InvalidOperationException($"Unexpected prior block {other.GetType().Name}."),
             };
             trace?.Invoke($"blocks.{k}.out", h.Permute(0, 3, 1, 2));
@@ -107,14 +143,16 @@ public sealed class WuerstchenPrior : Module
         return _condMapperOut.Forward(activated);
     }
 
-    private void CheckInputs(Tensor x, Tensor r, Tensor c)
+    private void CheckInputs(Tensor x, Tensor r, int conditionBatch, Tensor? c)
     {
         if (x.Rank != 4 || x.Size(1) != Config.CIn)
             throw new ArgumentException($"WuerstchenPrior: x must be [B, {Config.CIn}, h, w], got {x}.", nameof(x));
         int batch = x.Size(0);
         if (r.Rank != 1 || r.Size(0) != batch)
             throw new ArgumentException($"WuerstchenPrior: r must be [{batch}], got {r}.", nameof(r));
-        if (c.Rank != 3 || c.Size(0) != batch || c.Size(2) != Config.CCond)
+        if (c != null && (c.Rank != 3 || c.Size(0) != batch || c.Size(2) != Config.CCond))
             throw new ArgumentException($"WuerstchenPrior: c must be [{batch}, L, {Config.CCond}], got {c}.", nameof(c));
+        if (c == null && conditionBatch != batch)
+            throw new ArgumentException($"WuerstchenPrior: the prepared condition has batch {conditionBatch}, x has {batch}.", nameof(x));
     }
 }

@@ -18,5 +18,15 @@ public sealed class WuerstchenPriorAdapter(WuerstchenPrior model) : IPriorModel
 
     public Tensor Forward(Tensor x, Tensor r, Tensor c) => Model.Forward(x, r, c);
 
+    /// <summary>Prepares the condition's mapping and per-block keys and values once (<see cref="WuerstchenPrior.PrepareCondition"/>).</summary>
+    public IConditionedPrior Condition(Tensor c) => new Prepared(Model, Model.PrepareCondition(c));
+
+    private sealed class Prepared(WuerstchenPrior model, PriorCondition condition) : IConditionedPrior
+    {
+        public Tensor Forward(Tensor x, Tensor r) => model.Forward(x, r, condition);
+
+        public void Dispose() => condition.Dispose();
+    }
+
     public void Dispose() => Model.Dispose();
 }

@@ -97,8 +97,10 @@ public sealed class WuerstchenPriorPipeline : IDisposable
         // 2. Initial latents (the generator's first draw) and 3. the sampling loop.
         var latents = PipelineRandom.InitialLatents(shape, request.Latents, generator, "Latents");
         callbacks.Show("initial_latents", latents);
+        // The text's share of every step (its mapping, and each attention block's keys and values) is computed once.
+        using var conditioned = prior.Component.Condition(textHiddenStates);
         latents = DenoisingLoop.Run(latents, timesteps, request.GuidanceScale,
-            (x, r) => prior.Component.Forward(x, r, textHiddenStates),
+            conditioned.Forward,
             scheduler, generator, PipelineStage.Prior, callbacks, cancellation);
 
         // 4. De-normalise as diffusers writes it: latents·latent_mean − latent_std (not (x − mean)/std).

@@ -21,6 +21,32 @@ public class WuerstchenPriorTests
         v.AssertCompared(["projection_out", "c_embed", "r_embed", "out_a", "out_b", .. Enumerable.Range(0, 6).Select(k => $"blocks.{k}.out")]);
     }
 
+    [Fact]
+    public void Forward_WithPreparedCondition_MatchesReferenceAndThePlainForwardAtEveryStep()
+    {
+        using var v = Vectors();
+        using var prior = WuerstchenPrior.FromPretrained(ModelFolders.TinyPrior);
+        using var x = v.Read("x");
+        using var r = v.Read("r");
+        using var c = v.Read("c");
+        using var condition = prior.PrepareCondition(c);
+        using var output = prior.Forward(x, r, condition, v.Trace);
+        v.AssertClose("output", output);
+        v.AssertCompared(["projection_out", "c_embed", "r_embed", "out_a", "out_b", .. Enumerable.Range(0, 6).Select(k => $"blocks.{k}.out")]);
+
+        // Reused for another step (other x and r), it still gives what the plain forward gives.
+        using var x2 = Ops.Mul(x, -0.5f);
+        using var r2 = Ops.Mul(r, 0.25f);
+        using var plain = prior.Forward(x2, r2, c);
+        using var prepared = prior.Forward(x2, r2, condition);
+        TensorAssert.Close(plain, prepared, 1e-6, 1e-6);
+        Assert.Throws<Xunit.Sdk.TrueException>(() => TensorAssert.Close(output, prepared, 1e-3, 1e-3));
+
+        using var x1 = x.Narrow(0, 0, 1);
+        using var r1 = r.Narrow(0, 0, 1);
+        Assert.Contains("the prepared condition has batch", Assert.Throws<ArgumentException>(() => prior.Forward(x1, r1, condition)).Message);
+    }
+
     [Theory]
     [InlineData("fp16", "output_fp16_weights")]
     [InlineData("bf16", "output_bf16_weights")]

@@ -36,4 +36,38 @@ public sealed class Attention : Module
         using var o = Ops.ScaledDotProductAttention(q, k, v, Heads);
         return _toOut.Forward(o);
     }
+
+    /// <summary>
+    /// Self-attention over <b>[tokens ; extra]</b> whose extra tokens' keys and values are already projected
+    /// (<see cref="ProjectKeysValues"/>): the same result as <c>Forward(tokens, cat[tokens, extra])</c>, since the
+    /// projections act on each token alone, without projecting the step-invariant extra tokens again.
+    /// </summary>
+    /// <param name="tokens">[B, Lq, c]: the queries, and the first Lq keys and values</param>
+    /// <param name="extra">projected keys and values [B, Le, c] of the extra tokens</param>
+    public Tensor Forward(Tensor tokens, ProjectedKeysValues extra)
+    {
+        using var q = _toQ.Forward(tokens);
+        using var kSelf = _toK.Forward(tokens);
+        using var vSelf = _toV.Forward(tokens);
+        using var k = Ops.Cat([kSelf, extra.Keys], 1);
+        using var v = Ops.Cat([vSelf, extra.Values], 1);
+        using var o = Ops.ScaledDotProductAttention(q, k, v, Heads);
+        return _toOut.Forward(o);
+    }
+
+    /// <summary>Keys and values [B, L, c] of <paramref name="context"/> tokens, for <see cref="Forward(Tensor, ProjectedKeysValues)"/>.</summary>
+    public ProjectedKeysValues ProjectKeysValues(Tensor context) => new(_toK.Forward(context), _toV.Forward(context));
+}
+
+/// <summary>Projected keys and values of a token sequence (owns both).</summary>
+public sealed class ProjectedKeysValues(Tensor keys, Tensor values) : IDisposable
+{
+    public Tensor Keys { get; } = keys;
+    public Tensor Values { get; } = values;
+
+    public void Dispose()
+    {
+        Keys.Dispose();
+        Values.Dispose();
+    }
 }

@@ -33,4 +33,26 @@ public sealed class AttnBlock : Module
         using var attended = _attention.Forward(tokens, context);        // [B, H·W, c]
         return Ops.Add(x, attended.Reshape(batch, h, w, c));
     }
+
+    /// <summary>
+    /// The condition's share of the block, which does not change between sampling steps: the keys and values of
+    /// <c>kv_mapper(cond)</c> [B, L, c]. <see cref="Forward(Tensor, ProjectedKeysValues)"/> then skips the SiLU, the
+    /// mapper and those two projections.
+    /// </summary>
+    public ProjectedKeysValues PrepareCondition(Tensor cond)
+    {
+        using var activated = Ops.Silu(cond);
+        using var kv = _kvMapper.Forward(activated);
+        return _attention.ProjectKeysValues(kv);
+    }
+
+    /// <summary><see cref="Forward(Tensor, Tensor)"/> with the condition prepared by <see cref="PrepareCondition"/>.</summary>
+    public Tensor Forward(Tensor x, ProjectedKeysValues cond)
+    {
+        int batch = x.Size(0), h = x.Size(1), w = x.Size(2), c = x.Size(3);
+        using var normed = WuerstchenNorm.ChannelsLast(x);
+        var tokens = normed.Reshape(batch, h * w, c);
+        using var attended = _attention.Forward(tokens, cond);
+        return Ops.Add(x, attended.Reshape(batch, h, w, c));
+    }
 }
