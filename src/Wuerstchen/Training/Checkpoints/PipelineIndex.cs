@@ -15,18 +15,40 @@ public sealed record PipelineIndex(string PipelineClass, IReadOnlyList<(string N
     /// <summary>Stage C: prior, text_encoder, tokenizer, scheduler; latent_mean 42, latent_std 1, resolution_multiple 42.67.</summary>
     public static PipelineIndex Prior { get; } = ForPrior(StageCLatentScale.Released);
 
-    /// <summary>Stage C with the latent scaling it was trained on (<see cref="StageCLatentScale"/>).</summary>
-    public static PipelineIndex ForPrior(StageCLatentScale scale) => new("WuerstchenPriorPipeline",
+    /// <summary>Stage C with the latent scaling it was trained on (<see cref="StageCLatentScale"/>) and the compressor's resolution_multiple.</summary>
+    public static PipelineIndex ForPrior(StageCLatentScale scale, double resolutionMultiple = ReleasedResolutionMultiple) => new("WuerstchenPriorPipeline",
         [("prior", "wuerstchen", "WuerstchenPrior"), ("scheduler", "diffusers", "DDPMWuerstchenScheduler"),
          ("text_encoder", "transformers", "CLIPTextModel"), ("tokenizer", "transformers", "CLIPTokenizerFast")],
-        [("latent_mean", scale.Mean), ("latent_std", scale.Std), ("resolution_multiple", 42.67)]);
+        [("latent_mean", scale.Mean), ("latent_std", scale.Std), ("resolution_multiple", resolutionMultiple)]);
 
     /// <summary>Stage B: decoder, text_encoder, tokenizer, vqgan, scheduler; latent_dim_scale 10.67.</summary>
-    public static PipelineIndex Decoder { get; } = new("WuerstchenDecoderPipeline",
+    public static PipelineIndex Decoder { get; } = ForDecoder(ReleasedLatentDimScale);
+
+    /// <summary>Stage B with its <c>latent_dim_scale</c> (Stage B latent cells per Stage C latent cell).</summary>
+    public static PipelineIndex ForDecoder(double latentDimScale) => new("WuerstchenDecoderPipeline",
         [("decoder", "wuerstchen", "WuerstchenDiffNeXt"), ("scheduler", "diffusers", "DDPMWuerstchenScheduler"),
          ("text_encoder", "transformers", "CLIPTextModel"), ("tokenizer", "transformers", "CLIPTokenizerFast"),
          ("vqgan", "wuerstchen", "PaellaVQModel")],
-        [("latent_dim_scale", 10.67)]);
+        [("latent_dim_scale", latentDimScale)]);
+
+    public const int ReleasedStride = 32;
+    public const double ReleasedResolutionMultiple = 42.67;
+    public const double ReleasedLatentDimScale = 10.67;
+
+    /// <summary>
+    /// Pixels per Stage C latent cell for a compressor of total downscale <paramref name="stride"/>: the released
+    /// 42.67 (a stride-32 backbone behind the 3/4 downscale, 32 · 4/3, rounded up as released) scaled by stride / 32,
+    /// rounded up to two decimals so that <c>ceil(side / multiple)</c> never loses a cell (16 → 21.34: 256 px → 12).
+    /// </summary>
+    public static double ResolutionMultiple(int stride) => CeilHundredths(ReleasedResolutionMultiple * stride / ReleasedStride);
+
+    /// <summary>
+    /// Stage B latent cells per Stage C cell: <paramref name="resolutionMultiple"/> over Stage A's downscale, rounded
+    /// up to two decimals as released (42.67 / 4 → 10.67), so that <c>int(n · scale)</c> reaches the full side.
+    /// </summary>
+    public static double LatentDimScale(double resolutionMultiple, int stageADownscale) => CeilHundredths(resolutionMultiple / stageADownscale);
+
+    private static double CeilHundredths(double x) => Math.Ceiling(Math.Round(x * 100, 6)) / 100;
 
     public string ToJson() => ConfigJsonWriter.Write(w =>
     {

@@ -15,6 +15,7 @@ public sealed class EfficientNetCompressor(EfficientNetEncoder encoder, bool dow
     public bool DownscaleForStageC { get; } = downscaleForStageC;
 
     public int LatentChannels => Encoder.Config.CLatent;
+    public int Stride => Encoder.Config.Stride;
     public Module Module => Encoder;
     public string ConfigJson => Encoder.Config.ToJson();
     public string InputSignature => DownscaleForStageC ? "imagenet-normalised;downscale=3/4-bilinear-antialias" : "imagenet-normalised";

@@ -21,6 +21,12 @@ public interface ISemanticCompressor : IDisposable
     /// <summary>How <see cref="Encode"/> treats its input (resize, normalisation): part of a latent cache's identity.</summary>
     string InputSignature { get; }
 
+    /// <summary>
+    /// The backbone's total downscale (32 for every EfficientNetV2). A checkpoint's pipeline constants follow it:
+    /// the released 42.67 / 10.67 at 32, half of each at 16 (<see cref="Checkpoints.PipelineIndex.ResolutionMultiple"/>).
+    /// </summary>
+    int Stride => Checkpoints.PipelineIndex.ReleasedStride;
+
     /// <summary>The component's <c>config.json</c> text (folder <c>effnet</c> of a checkpoint).</summary>
     string ConfigJson { get; }
 

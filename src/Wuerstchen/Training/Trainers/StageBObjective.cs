@@ -133,7 +133,9 @@ public sealed class StageBObjective : ITrainingObjective
         // The compressor stays F32 whatever the export precision: Stage C's latents are defined by it.
         _effnet.Folder(weightOf).Write(folder);
         PipelineIndex.CopyFiles(_text.TokenizerFolder, Path.Combine(folder, "tokenizer"));
-        PipelineIndex.Decoder.Write(folder);
+        // 10.67 for the released stride-32 compressor and 4× Stage A; what the compressor and Stage A imply otherwise.
+        var resolutionMultiple = PipelineIndex.ResolutionMultiple(_compressor.Stride);
+        PipelineIndex.ForDecoder(PipelineIndex.LatentDimScale(resolutionMultiple, VqGan.DownscaleFactor)).Write(folder);
     }
 
     public void Dispose()

@@ -131,7 +131,7 @@ public sealed class StageCObjective : ITrainingObjective
         _prior.Folder(weightOf).Write(folder, dtype);
         _textEncoder.Folder(weightOf).Write(folder, dtype);
         PipelineIndex.CopyFiles(_text.TokenizerFolder, Path.Combine(folder, "tokenizer"));
-        PipelineIndex.ForPrior(LatentScale).Write(folder);
+        PipelineIndex.ForPrior(LatentScale, PipelineIndex.ResolutionMultiple(_compressor.Stride)).Write(folder);
     }
 
     public void Dispose()

@@ -17,6 +17,27 @@ public class StageBTrainerTests
             new EfficientNetCompressor(EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 3), downscaleForStageC: false),
             trainCompressor, new StageBAugmentation(LossWeighting: weighting));
 
+    [Theory]
+    [InlineData(2, 10.67)]   // stride 32, the released compressor's: the released constant
+    [InlineData(1, 5.34)]    // stride 16: 21.34 pixels per Stage C cell over Stage A's 4× (12 cells → int(12 · 5.34) = 64)
+    public void TheCheckpointsLatentDimScaleFollowsTheCompressorsStride(int lastStride, double expected)
+    {
+        using var data = Shapes(1, size: 64);
+        var tiny = EfficientNetConfig.Tiny;
+        var config = tiny with { CLatent = 8, Stages = [.. tiny.Stages.Take(tiny.Stages.Count - 1), tiny.Stages[^1] with { Stride = lastStride }] };
+        using var objective = new StageBObjective(WuerstchenDiffNeXt.FromPretrained(Path.Combine(DecoderFolder, "decoder"), writable: true),
+            PaellaVQModel.FromPretrained(Path.Combine(DecoderFolder, "vqgan")),
+            TextConditioning.FromPipelineFolder(DecoderFolder, train: false),
+            new EfficientNetCompressor(EfficientNetEncoder.CreateForTraining(config, seed: 3)), trainCompressor: false);
+        Assert.Equal(4, objective.VqGan.DownscaleFactor);
+        var output = Path.Combine(data.Path, "out");
+        new Trainer(objective, Open(Path.Combine(data.Path, "data"), resolution: 64), new TrainerOptions
+        {
+            OutputFolder = output, Steps = 1, BatchSize = 1, LearningRate = 1e-3, Seed = 5,
+        }).Run();
+        Assert.Equal(expected, DecoderConstants.From(ModelFolder.Open(output, "WuerstchenDecoderPipeline")).LatentDimScale);
+    }
+
     [Fact]
     public void TheVWeightingScalesEachSamplesLossByOneOverAlphaBar()
     {

@@ -219,6 +219,20 @@ public class StageCTrainerTests
         new Trainer(unit, Open(dataset), Options(output, 1) with { Ema = EmaOptions.Off }).Run();
         var constants = PriorConstants.From(ModelFolder.Open(output, "WuerstchenPriorPipeline"));
         Assert.Equal(StageCLatentScale.Identity, constants.LatentScale);
+        Assert.Equal(42.67, constants.ResolutionMultiple);
+    }
+
+    [Fact]
+    public void ACompressorOfStride16WritesHalfTheReleasedResolutionMultiple()
+    {
+        using var data = Shapes(2);
+        using var objective = new StageCObjective(WuerstchenPrior.FromPretrained(Path.Combine(PriorFolder, "prior"), writable: true),
+            TextConditioning.FromPipelineFolder(PriorFolder, train: false), new TestCompressor(8, 8) { Stride = 16 }, DiffusionRecipe.Authors);
+        var output = Path.Combine(data.Path, "out");
+        new Trainer(objective, Open(Path.Combine(data.Path, "data")), Options(output, 1) with { Ema = EmaOptions.Off }).Run();
+        var constants = PriorConstants.From(ModelFolder.Open(output, "WuerstchenPriorPipeline"));
+        Assert.Equal(21.34, constants.ResolutionMultiple);
+        Assert.Equal(12, new ImageSizeRules(constants.ResolutionMultiple).PriorLatentSide(256));   // ceil(256 / 21.34)
     }
 
     [Fact]

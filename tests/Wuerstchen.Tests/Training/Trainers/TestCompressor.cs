@@ -22,6 +22,7 @@ internal sealed class TestCompressor : Module, ISemanticCompressor
     }
 
     public int LatentChannels { get; }
+    public int Stride { get; init; } = 32;
     public Module Module => this;
     public string InputSignature => $"bilinear-1/{_factor}";
     public string ConfigJson => $"{{\"_class_name\": \"TestCompressor\", \"c_latent\": {LatentChannels}}}";
