@@ -29,6 +29,17 @@ public static class BenchFlops
     }
 
     /// <summary>
+    /// The share of <see cref="Prior"/> that depends on the text alone (<c>WuerstchenPrior.PrepareCondition</c>):
+    /// cond_mapper <c>2·B·L·(c_cond·c + c²)</c> and, per AttnBlock, kv_mapper <c>2·B·L·c²</c> and the text tokens'
+    /// K and V projections <c>2·2·B·L·c²</c>.
+    /// </summary>
+    public static long PriorCondition(WuerstchenPriorConfig config, int batch, int textLength = TextLength)
+    {
+        long b = batch, c = config.C, l = textLength;
+        return 2 * b * l * (config.CCond * c + c * c) + config.Depth * (2 * b * l * c * c + 4 * b * l * c * c);
+    }
+
+    /// <summary>
     /// Stage B on x [B, c_in, H, W] (H, W multiples of patch·2^(levels−1)): clip_mapper <c>2·B·L·clip_embd·c_cond</c>,
     /// embedding <c>2·T₀·c_in·p²·c₀</c>, per down level i: downsampler (i &gt; 0, 2×2 stride 2) <c>2·Tᵢ·4c_{i−1}·cᵢ</c>,
     /// effnet mapper <c>2·Tᵢ·effnet_embd·c_cond</c> when injected, then <c>blocks[i]</c> × the level_config letters;

@@ -26,10 +26,10 @@ public sealed record BenchSettings
     public ComputePrecision Compute { get; init; } = ComputePrecision.F32;
 
     /// <summary>Stages built from the prior repository (Stage C and its text encoder).</summary>
-    public bool NeedsPrior => Stage is BenchStage.Prior or BenchStage.ClipBigG or BenchStage.Pipeline;
+    public bool NeedsPrior => Stage is BenchStage.Prior or BenchStage.PriorStep or BenchStage.ClipBigG or BenchStage.Pipeline;
 
     /// <summary>Stages built from the decoder repository (Stage B, Stage A, their text encoder).</summary>
-    public bool NeedsDecoder => Stage is not (BenchStage.Prior or BenchStage.ClipBigG);
+    public bool NeedsDecoder => Stage is not (BenchStage.Prior or BenchStage.PriorStep or BenchStage.ClipBigG);
 
     public static BenchSettings From(ParseResult parse, BenchOptions o)
     {

@@ -1,13 +1,17 @@
 namespace Wuerstchen.Cli.Commands;
 
-/// <summary>What <c>wuerstchen bench --stage</c> times: one model forward, or a whole image.</summary>
-public enum BenchStage { Prior, Decoder, VqDecode, VqEncode, ClipBigG, ClipH, Pipeline }
+/// <summary>
+/// What <c>wuerstchen bench --stage</c> times: one model forward, or a whole image. <c>prior-step</c> is a prior
+/// forward as a sampling step runs it: the text condition's share (<see cref="Wuerstchen.Models.WuerstchenPrior.PrepareCondition"/>)
+/// is prepared once, untimed, as the pipeline prepares it once per image.
+/// </summary>
+public enum BenchStage { Prior, PriorStep, Decoder, VqDecode, VqEncode, ClipBigG, ClipH, Pipeline }
 
 public static class BenchStageNames
 {
     private static readonly (BenchStage Stage, string Name)[] Names =
     [
-        (BenchStage.Prior, "prior"), (BenchStage.Decoder, "decoder"), (BenchStage.VqDecode, "vq-decode"),
+        (BenchStage.Prior, "prior"), (BenchStage.PriorStep, "prior-step"), (BenchStage.Decoder, "decoder"), (BenchStage.VqDecode, "vq-decode"),
         (BenchStage.VqEncode, "vq-encode"), (BenchStage.ClipBigG, "clip-bigg"), (BenchStage.ClipH, "clip-h"),
         (BenchStage.Pipeline, "pipeline"),
     ];
@@ -25,5 +29,5 @@ public static class BenchStageNames
     /// The batch the stage runs at in a default generation: the prior and its text encoder see the conditional and
     /// the unconditional rows (guidance 4), the decoder side one image without guidance.
     /// </summary>
-    public static int DefaultBatch(this BenchStage stage) => stage is BenchStage.Prior or BenchStage.ClipBigG ? 2 : 1;
+    public static int DefaultBatch(this BenchStage stage) => stage is BenchStage.Prior or BenchStage.PriorStep or BenchStage.ClipBigG ? 2 : 1;
 }

@@ -79,6 +79,18 @@ public sealed class BenchWorkload : IDisposable
                 return new BenchWorkload($"x {Shape(x)}, r {Shape(r)}, c {Shape(c)}", BenchFlops.Prior(config, b, hC, wC), Built(),
                     () => Forward(() => model.Forward(x, r, c)), model, x, r, c);
             }
+            case BenchStage.PriorStep:
+            {
+                var config = priorConfig!.Prior;
+                var model = Build(s, Random("prior", ws => new WuerstchenPrior(config, ws)), () => WuerstchenPrior.FromPretrained(Component(s.PriorFolder!, "prior", "--prior")));
+                var x = inputs.Randn(b, config.CIn, hC, wC);
+                var r = Tensor.Full(0.5f, b);
+                var c = inputs.Randn(b, l, config.CCond);
+                var condition = model.PrepareCondition(c);
+                return new BenchWorkload($"x {Shape(x)}, r {Shape(r)}, c {Shape(c)} prepared once",
+                    BenchFlops.Prior(config, b, hC, wC) - BenchFlops.PriorCondition(config, b), Built(),
+                    () => Forward(() => model.Forward(x, r, condition)), condition, model, x, r, c);
+            }
             case BenchStage.Decoder:
             {
                 var config = decoderConfig!.Decoder;
@@ -155,7 +167,9 @@ public sealed class BenchWorkload : IDisposable
             DecoderNumInferenceSteps = decoderSteps,
             NumImagesPerPrompt = n,
         };
-        long flops = BenchFlops.ClipText(priorConfig.TextEncoder, 2) + priorSteps * BenchFlops.Prior(priorConfig.Prior, 2 * n, hC, wC)
+        // The pipeline prepares the prior's text condition once (WuerstchenPrior.PrepareCondition), not at every step.
+        long condition = BenchFlops.PriorCondition(priorConfig.Prior, 2 * n);
+        long flops = BenchFlops.ClipText(priorConfig.TextEncoder, 2) + condition + priorSteps * (BenchFlops.Prior(priorConfig.Prior, 2 * n, hC, wC) - condition)
             + BenchFlops.ClipText(decoderConfig.TextEncoder, 1) + decoderSteps * BenchFlops.Decoder(decoderConfig.Decoder, n, hB, wB)
             + BenchFlops.VqDecode(decoderConfig.VqGan, n, hB, wB);
 

@@ -48,6 +48,7 @@ public class BenchCommandTests
 
     [Theory]
     [InlineData("prior", 2)]
+    [InlineData("prior-step", 2)]
     [InlineData("clip-bigg", 2)]
     [InlineData("clip-h", 1)]
     [InlineData("vq-decode", 1)]

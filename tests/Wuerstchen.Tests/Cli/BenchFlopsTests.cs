@@ -32,6 +32,18 @@ public class BenchFlopsTests
     }
 
     [Fact]
+    public void PriorCondition_is_the_text_only_share_of_the_hand_count()
+    {
+        var config = new WuerstchenPriorConfig(CIn: 2, C: 4, CCond: 3, CR: 4, Depth: 1, NHead: 2);
+        long expected =
+            2 * 3 * 3 * 4              // cond_mapper.0
+            + 2 * 3 * 4 * 4            // cond_mapper.2
+            + 2 * 3 * 4 * 4            // AttnBlock kv_mapper
+            + 2 * 3 * 4 * 4 * 2;       // to_k and to_v on the 3 text keys
+        Assert.Equal(expected, BenchFlops.PriorCondition(config, batch: 1, textLength: 3));
+    }
+
+    [Fact]
     public void Decoder_matches_a_hand_count()
     {
         // Two levels: c_hidden [2, 4], blocks [1, 1], level_config ["C", "CA"], effnet injected at level 1 only,
