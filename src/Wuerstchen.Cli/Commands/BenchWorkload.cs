@@ -69,26 +69,19 @@ public sealed class BenchWorkload : IDisposable
 
         switch (s.Stage)
         {
-            case BenchStage.Prior:
+            case BenchStage.Prior or BenchStage.PriorStep:
             {
                 var config = priorConfig!.Prior;
                 var model = Build(s, Random("prior", ws => new WuerstchenPrior(config, ws)), () => WuerstchenPrior.FromPretrained(Component(s.PriorFolder!, "prior", "--prior")));
                 var x = inputs.Randn(b, config.CIn, hC, wC);
                 var r = Tensor.Full(0.5f, b);
                 var c = inputs.Randn(b, l, config.CCond);
-                return new BenchWorkload($"x {Shape(x)}, r {Shape(r)}, c {Shape(c)}", BenchFlops.Prior(config, b, hC, wC), Built(),
-                    () => Forward(() => model.Forward(x, r, c)), model, x, r, c);
-            }
-            case BenchStage.PriorStep:
-            {
-                var config = priorConfig!.Prior;
-                var model = Build(s, Random("prior", ws => new WuerstchenPrior(config, ws)), () => WuerstchenPrior.FromPretrained(Component(s.PriorFolder!, "prior", "--prior")));
-                var x = inputs.Randn(b, config.CIn, hC, wC);
-                var r = Tensor.Full(0.5f, b);
-                var c = inputs.Randn(b, l, config.CCond);
+                long flops = BenchFlops.Prior(config, b, hC, wC);
+                string inputShapes = $"x {Shape(x)}, r {Shape(r)}, c {Shape(c)}";
+                if (s.Stage == BenchStage.Prior)
+                    return new BenchWorkload(inputShapes, flops, Built(), () => Forward(() => model.Forward(x, r, c)), model, x, r, c);
                 var condition = model.PrepareCondition(c);
-                return new BenchWorkload($"x {Shape(x)}, r {Shape(r)}, c {Shape(c)} prepared once",
-                    BenchFlops.Prior(config, b, hC, wC) - BenchFlops.PriorCondition(config, b), Built(),
+                return new BenchWorkload($"{inputShapes} prepared once", flops - BenchFlops.PriorCondition(config, b), Built(),
                     () => Forward(() => model.Forward(x, r, condition)), condition, model, x, r, c);
             }
             case BenchStage.Decoder:
