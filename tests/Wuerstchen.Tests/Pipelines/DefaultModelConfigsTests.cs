@@ -59,6 +59,20 @@ public sealed class DefaultModelConfigsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_stride_16_compressor_gives_a_12_by_12_stage_C_latent_and_the_same_stage_B_latent()
+    {
+        var effnet = Wuerstchen.Models.EfficientNet.EfficientNetConfig.Load(ConfigPath("effnet-stride16.json"));
+        Assert.Equal(16, effnet.Stride);
+        Assert.Equal(PriorConfig.CIn, effnet.CLatent);
+        double multiple = Wuerstchen.Training.Checkpoints.PipelineIndex.ResolutionMultiple(effnet.Stride);
+        var rules = new ImageSizeRules(multiple, Wuerstchen.Training.Checkpoints.PipelineIndex.LatentDimScale(multiple, 4));
+        int priorSide = rules.PriorLatentSide(ImageSide);
+        Assert.Equal(12, priorSide);                                // ceil(256 / 21.34)
+        Assert.Equal(ImageSide * 3 / 4 / effnet.Stride, priorSide); // the compressor's output on the 3/4-downscaled image
+        Assert.Equal(64, rules.DecoderLatentSide(priorSide));       // int(12 · 5.34)
+    }
+
+    [Fact]
     public void The_config_files_assemble_into_the_documented_pipeline_folders()
     {
         using var temp = new TempFolder();
