@@ -5,8 +5,9 @@ namespace Wuerstchen.Models.Nn;
 
 /// <summary>
 /// Multi-head attention with separate biased projections, keys <c>to_q</c>, <c>to_k</c>, <c>to_v</c>,
-/// <c>to_out.0</c> (diffusers <c>Attention(query_dim=c, heads, dim_head=c/heads, bias=True)</c>): queries from
-/// one token sequence, keys and values from another, no mask, softmax scale d^-1/2.
+/// <c>to_out.0</c> (diffusers <c>Attention(query_dim=c, heads, dim_head=c/heads, bias=True)</c>), as Würstchen's
+/// AttnBlock uses it: queries from a token sequence, keys and values from that sequence followed by extra
+/// (condition) tokens, no mask, softmax scale d^-1/2.
 /// </summary>
 public sealed class Attention : Module
 {
@@ -24,23 +25,10 @@ public sealed class Attention : Module
         _toOut = Own(new Linear(ws.Scope("to_out.0"), c, c));
     }
 
-    /// <param name="query">tokens [B, Lq, c]</param>
-    /// <param name="context">tokens [B, Lk, c] that keys and values are projected from</param>
-    /// <returns>[B, Lq, c]</returns>
-    public Tensor Forward(Tensor query, Tensor context)
-    {
-        using var q = _toQ.Forward(query);
-        using var k = _toK.Forward(context);
-        using var v = _toV.Forward(context);
-        // Heads stay merged in the channel dim (head m owns channels [m·d, (m+1)·d)): no permutes or copies.
-        using var o = Ops.ScaledDotProductAttention(q, k, v, Heads);
-        return _toOut.Forward(o);
-    }
-
     /// <summary>
     /// Self-attention over <b>[tokens ; extra]</b> whose extra tokens' keys and values are already projected
     /// (<see cref="ProjectKeysValues"/>): the same result as <c>Forward(tokens, cat[tokens, extra])</c>, since the
-    /// projections act on each token alone, without projecting the step-invariant extra tokens again.
+    /// projections act on each token alone; the step-invariant extra tokens are projected once, not at every call.
     /// </summary>
     /// <param name="tokens">[B, Lq, c]: the queries, and the first Lq keys and values</param>
     /// <param name="extra">projected keys and values [B, Le, c] of the extra tokens</param>

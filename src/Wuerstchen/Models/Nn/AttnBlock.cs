@@ -24,14 +24,8 @@ public sealed class AttnBlock : Module
     /// <param name="cond">[B, L, c_cond]</param>
     public Tensor Forward(Tensor x, Tensor cond)
     {
-        int batch = x.Size(0), h = x.Size(1), w = x.Size(2), c = x.Size(3);
-        using var activated = Ops.Silu(cond);
-        using var kv = _kvMapper.Forward(activated);                     // [B, L, c]
-        using var normed = WuerstchenNorm.ChannelsLast(x);               // [B, H, W, c]
-        var tokens = normed.Reshape(batch, h * w, c);                    // token index h·W + w, as diffusers flattens
-        using var context = Ops.Cat([tokens, kv], 1);                    // [B, H·W + L, c]
-        using var attended = _attention.Forward(tokens, context);        // [B, H·W, c]
-        return Ops.Add(x, attended.Reshape(batch, h, w, c));
+        using var prepared = PrepareCondition(cond);
+        return Forward(x, prepared);
     }
 
     /// <summary>
@@ -50,9 +44,9 @@ public sealed class AttnBlock : Module
     public Tensor Forward(Tensor x, ProjectedKeysValues cond)
     {
         int batch = x.Size(0), h = x.Size(1), w = x.Size(2), c = x.Size(3);
-        using var normed = WuerstchenNorm.ChannelsLast(x);
-        var tokens = normed.Reshape(batch, h * w, c);
-        using var attended = _attention.Forward(tokens, cond);
+        using var normed = WuerstchenNorm.ChannelsLast(x);               // [B, H, W, c]
+        var tokens = normed.Reshape(batch, h * w, c);                    // token index h·W + w, as diffusers flattens
+        using var attended = _attention.Forward(tokens, cond);           // [B, H·W, c]
         return Ops.Add(x, attended.Reshape(batch, h, w, c));
     }
 }
