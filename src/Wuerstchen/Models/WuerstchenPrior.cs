@@ -58,7 +58,8 @@ public sealed class WuerstchenPrior : Module
     /// <param name="c">text conditioning (CLIP last_hidden_state) [B, L, c_cond]</param>
     public Tensor Forward(Tensor x, Tensor r, Tensor c, ActivationTrace? trace = null)
     {
-        CheckInputs(x, r, c.Rank == 3 ? c.Size(0) : -1, c);
+        CheckInputs(x, r);
+        CheckCondition(c, x.Size(0));
         using var cEmbed = MapCondition(c);
         return Run(x, r, cEmbed, (attn, _, h) => attn.Forward(h, cEmbed), trace);
     }
@@ -71,8 +72,7 @@ public sealed class WuerstchenPrior : Module
     /// </summary>
     public PriorCondition PrepareCondition(Tensor c)
     {
-        if (c.Rank != 3 || c.Size(2) != Config.CCond)
-            throw new ArgumentException($"WuerstchenPrior: c must be [B, L, {Config.CCond}], got {c}.", nameof(c));
+        CheckCondition(c, batch: null);
         var cEmbed = MapCondition(c);
         var blocks = new ProjectedKeysValues[Config.Depth];
         try
@@ -91,7 +91,9 @@ public sealed class WuerstchenPrior : Module
     /// <summary><see cref="Forward(Tensor, Tensor, Tensor, ActivationTrace?)"/> with the condition prepared by <see cref="PrepareCondition"/>.</summary>
     public Tensor Forward(Tensor x, Tensor r, PriorCondition condition, ActivationTrace? trace = null)
     {
-        CheckInputs(x, r, condition.Batch, null);
+        CheckInputs(x, r);
+        if (condition.Batch != x.Size(0))
+            throw new ArgumentException($"WuerstchenPrior: the prepared condition has batch {condition.Batch}, x has {x.Size(0)}.", nameof(condition));
         return Run(x, r, condition.Embedding, (attn, k, h) => attn.Forward(h, condition.Blocks[k / 3]), trace);
     }
 
@@ -143,16 +145,19 @@ public sealed class WuerstchenPrior : Module
         return _condMapperOut.Forward(activated);
     }
 
-    private void CheckInputs(Tensor x, Tensor r, int conditionBatch, Tensor? c)
+    private void CheckInputs(Tensor x, Tensor r)
     {
         if (x.Rank != 4 || x.Size(1) != Config.CIn)
             throw new ArgumentException($"WuerstchenPrior: x must be [B, {Config.CIn}, h, w], got {x}.", nameof(x));
         int batch = x.Size(0);
         if (r.Rank != 1 || r.Size(0) != batch)
             throw new ArgumentException($"WuerstchenPrior: r must be [{batch}], got {r}.", nameof(r));
-        if (c != null && (c.Rank != 3 || c.Size(0) != batch || c.Size(2) != Config.CCond))
-            throw new ArgumentException($"WuerstchenPrior: c must be [{batch}, L, {Config.CCond}], got {c}.", nameof(c));
-        if (c == null && conditionBatch != batch)
-            throw new ArgumentException($"WuerstchenPrior: the prepared condition has batch {conditionBatch}, x has {batch}.", nameof(x));
+    }
+
+    /// <summary>c must be [B, L, c_cond], with B = <paramref name="batch"/> when given.</summary>
+    private void CheckCondition(Tensor c, int? batch)
+    {
+        if (c.Rank != 3 || (batch is int b && c.Size(0) != b) || c.Size(2) != Config.CCond)
+            throw new ArgumentException($"WuerstchenPrior: c must be [{batch?.ToString() ?? "B"}, L, {Config.CCond}], got {c}.", nameof(c));
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
+using Wuerstchen.Pipelines;
 
 namespace Wuerstchen.Training.Checkpoints;
 
@@ -16,13 +17,13 @@ public sealed record PipelineIndex(string PipelineClass, IReadOnlyList<(string N
     public static PipelineIndex Prior { get; } = ForPrior(StageCLatentScale.Released);
 
     /// <summary>Stage C with the latent scaling it was trained on (<see cref="StageCLatentScale"/>) and the compressor's resolution_multiple.</summary>
-    public static PipelineIndex ForPrior(StageCLatentScale scale, double resolutionMultiple = ReleasedResolutionMultiple) => new("WuerstchenPriorPipeline",
+    public static PipelineIndex ForPrior(StageCLatentScale scale, double resolutionMultiple = ImageSizeRules.DefaultResolutionMultiple) => new("WuerstchenPriorPipeline",
         [("prior", "wuerstchen", "WuerstchenPrior"), ("scheduler", "diffusers", "DDPMWuerstchenScheduler"),
          ("text_encoder", "transformers", "CLIPTextModel"), ("tokenizer", "transformers", "CLIPTokenizerFast")],
         [("latent_mean", scale.Mean), ("latent_std", scale.Std), ("resolution_multiple", resolutionMultiple)]);
 
     /// <summary>Stage B: decoder, text_encoder, tokenizer, vqgan, scheduler; latent_dim_scale 10.67.</summary>
-    public static PipelineIndex Decoder { get; } = ForDecoder(ReleasedLatentDimScale);
+    public static PipelineIndex Decoder { get; } = ForDecoder(ImageSizeRules.DefaultLatentDimScale);
 
     /// <summary>Stage B with its <c>latent_dim_scale</c> (Stage B latent cells per Stage C latent cell).</summary>
     public static PipelineIndex ForDecoder(double latentDimScale) => new("WuerstchenDecoderPipeline",
@@ -31,16 +32,15 @@ public sealed record PipelineIndex(string PipelineClass, IReadOnlyList<(string N
          ("vqgan", "wuerstchen", "PaellaVQModel")],
         [("latent_dim_scale", latentDimScale)]);
 
+    /// <summary>Total downscale of the released compressor (EfficientNetV2-S), for which the released constants hold.</summary>
     public const int ReleasedStride = 32;
-    public const double ReleasedResolutionMultiple = 42.67;
-    public const double ReleasedLatentDimScale = 10.67;
 
     /// <summary>
     /// Pixels per Stage C latent cell for a compressor of total downscale <paramref name="stride"/>: the released
     /// 42.67 (a stride-32 backbone behind the 3/4 downscale, 32 · 4/3, rounded up as released) scaled by stride / 32,
     /// rounded up to two decimals so that <c>ceil(side / multiple)</c> never loses a cell (16 → 21.34: 256 px → 12).
     /// </summary>
-    public static double ResolutionMultiple(int stride) => CeilHundredths(ReleasedResolutionMultiple * stride / ReleasedStride);
+    public static double ResolutionMultiple(int stride) => CeilHundredths(ImageSizeRules.DefaultResolutionMultiple * stride / ReleasedStride);
 
     /// <summary>
     /// Stage B latent cells per Stage C cell: <paramref name="resolutionMultiple"/> over Stage A's downscale, rounded
