@@ -6,7 +6,7 @@ namespace Wuerstchen.Kernels;
 /// probabilities serve as the second product's B operand in place (the kernel reads B rows at any stride):
 /// <code>
 /// sᵀ[keys, queries]  = K · (q·scale)ᵀ     A = the block's keys (12-key panels, packed once per head), B = 32-query panels
-/// m, l, p            per query (column of sᵀ), with the float32 exp of the row-major path
+/// m, l, p            per query (column of sᵀ), with an exp for arguments ≤ 0 good to 10⁻⁶ (TransposedAttention.OnlineSoftmax512)
 /// accᵀ[dv, queries] += Vᵀ · sᵀ            A = the block's values transposed (packed once per head), B = sᵀ itself
 /// </code>
 /// Each score is the same sequence of FMAs as in the row-major path; the softmax sums run in another order.
@@ -68,7 +68,7 @@ internal static unsafe class AttentionAvx512
                         sT + kt * ld + qp * NR, ld, overwrite);
             if (mask is { } mk) TransposedAttention.AddMask(sT, ld, mk, b, h, i0, rows, j0, cols);
             if (causal) TransposedAttention.HideFutureKeys(sT, ld, i0, rows, j0, cols);
-            TransposedAttention.OnlineSoftmax<V512>(sT, ld, cols, m, l, accT, dv);
+            TransposedAttention.OnlineSoftmax512(sT, ld, cols, m, l, accT, dv);
             float* valuePanels = ws.Values + jb * ws.ValueBlockStride;
             for (int ct = 0; ct < dv; ct += MR)
                 for (int qp = 0; qp < queryPanels; qp++)

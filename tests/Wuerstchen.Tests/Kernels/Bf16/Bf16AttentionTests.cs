@@ -104,7 +104,7 @@ public class Bf16AttentionTests(ITestOutputHelper output)
         {
             var chunk = new float[16];
             for (int j = 0; j < 16; j++) chunk[j] = xs[Math.Min(i + j, xs.Count - 1)];
-            var e = Bf16Attention.ExpNonPositive(System.Runtime.Intrinsics.Vector512.Create(chunk));
+            var e = TransposedAttention.ExpNonPositive(System.Runtime.Intrinsics.Vector512.Create(chunk));
             for (int j = 0; j < 16; j++)
             {
                 double exact = Math.Exp(chunk[j]);
