@@ -45,9 +45,12 @@ public static class BenchFlops
     /// effnet mapper <c>2·Tᵢ·effnet_embd·c_cond</c> when injected, then <c>blocks[i]</c> × the level_config letters;
     /// the up path mirrors it with the skip widths of SPEC §2.9 and upsamplers <c>2·Tᵢ·cᵢ·4c_{i−1}</c>; clf
     /// <c>2·T₀·c₀·2c_out·p²</c>. Letters: C = <see cref="ResBlock"/>(k = kernel_size, skip), T = <c>2·B·c_r·2c</c>,
-    /// A = <see cref="AttnBlock"/>. Tᵢ = B·(H/p/2ⁱ)·(W/p/2ⁱ).
+    /// A = <see cref="AttnBlock"/>. Tᵢ = B·(H/p/2ⁱ)·(W/p/2ⁱ). With <paramref name="foldedEffnet"/> (the inference
+    /// form, <c>WuerstchenDiffNeXt(foldEffnetMappers: true)</c>) there is no mapper and every effnet-fed ResBlock's
+    /// skip is effnet_embd wide instead of c_cond: the work that form does.
     /// </summary>
-    public static long Decoder(WuerstchenDiffNeXtConfig config, int batch, int height, int width, int textLength = TextLength)
+    public static long Decoder(WuerstchenDiffNeXtConfig config, int batch, int height, int width, int textLength = TextLength,
+        bool foldedEffnet = false)
     {
         int n = config.Levels, p = config.PatchSize;
         var c = config.CHidden;
@@ -58,11 +61,12 @@ public static class BenchFlops
         long Level(int i, bool up)
         {
             long hw = Pixels(i), t = b * hw, sum = 0;
-            if (config.InjectEffnet[i]) sum += 2 * t * config.EffnetEmbd * config.CCond;
+            if (config.InjectEffnet[i] && !foldedEffnet) sum += 2 * t * config.EffnetEmbd * config.CCond;
+            int effnetSkip = !config.InjectEffnet[i] ? 0 : foldedEffnet ? config.EffnetEmbd : config.CCond;
             for (int repeat = 0; repeat < config.Blocks[i]; repeat++)
                 for (int k = 0; k < config.LevelConfig[i].Length; k++)
                 {
-                    int skip = (config.InjectEffnet[i] ? config.CCond : 0) + (up && i < n - 1 && repeat == 0 && k == 0 ? c[i] : 0);
+                    int skip = effnetSkip + (up && i < n - 1 && repeat == 0 && k == 0 ? c[i] : 0);
                     sum += config.LevelConfig[i][k] switch
                     {
                         'C' => ResBlock(t, c[i], skip, config.KernelSize),

@@ -87,13 +87,13 @@ public sealed class BenchWorkload : IDisposable
             case BenchStage.Decoder:
             {
                 var config = decoderConfig!.Decoder;
-                var model = Build(s, Random("decoder", ws => new WuerstchenDiffNeXt(config, ws)), () => WuerstchenDiffNeXt.FromPretrained(Component(s.DecoderFolder!, "decoder", "--decoder")));
+                var model = Build(s, Random("decoder", ws => new WuerstchenDiffNeXt(config, ws, foldEffnetMappers: true)), () => WuerstchenDiffNeXt.FromPretrained(Component(s.DecoderFolder!, "decoder", "--decoder"), foldEffnetMappers: true));
                 var x = inputs.Randn(b, config.CIn, hB, wB);
                 var r = Tensor.Full(0.5f, b);
                 var effnet = inputs.Randn(b, config.EffnetEmbd, hC, wC);
                 var clip = inputs.Randn(b, l, config.ClipEmbd);
                 return new BenchWorkload($"x {Shape(x)}, r {Shape(r)}, effnet {Shape(effnet)}, clip {Shape(clip)}",
-                    BenchFlops.Decoder(config, b, hB, wB), Built(), () => Forward(() => model.Forward(x, r, effnet, clip)), model, x, r, effnet, clip);
+                    BenchFlops.Decoder(config, b, hB, wB, foldedEffnet: true), Built(), () => Forward(() => model.Forward(x, r, effnet, clip)), model, x, r, effnet, clip);
             }
             case BenchStage.VqDecode or BenchStage.VqEncode:
             {
@@ -163,7 +163,7 @@ public sealed class BenchWorkload : IDisposable
         // The pipeline prepares the prior's text condition once (WuerstchenPrior.PrepareCondition), not at every step.
         long condition = BenchFlops.PriorCondition(priorConfig.Prior, 2 * n);
         long flops = BenchFlops.ClipText(priorConfig.TextEncoder, 2) + condition + priorSteps * (BenchFlops.Prior(priorConfig.Prior, 2 * n, hC, wC) - condition)
-            + BenchFlops.ClipText(decoderConfig.TextEncoder, 1) + decoderSteps * BenchFlops.Decoder(decoderConfig.Decoder, n, hB, wB)
+            + BenchFlops.ClipText(decoderConfig.TextEncoder, 1) + decoderSteps * BenchFlops.Decoder(decoderConfig.Decoder, n, hB, wB, foldedEffnet: true)
             + BenchFlops.VqDecode(decoderConfig.VqGan, n, hB, wB);
 
         BenchWorkload? workload = null;

@@ -21,11 +21,15 @@ namespace Wuerstchen.Models;
 /// </summary>
 public sealed class WuerstchenDiffNeXt : Module
 {
-    /// <summary>One resolution on one side of the U-Net. Down levels may start with a downsampler, up levels may end with an upsampler.</summary>
-    private sealed class Level(Module[] blocks, PointwiseConv? effnetMapper, Downsample2x? downsampler, Upsample2x? upsampler)
+    /// <summary>
+    /// One resolution on one side of the U-Net. Down levels may start with a downsampler, up levels may end with an
+    /// upsampler. A level with effnet injection has a mapper, or (folded) its ResBlocks hold the map themselves.
+    /// </summary>
+    private sealed class Level(Module[] blocks, PointwiseConv? effnetMapper, bool injectsEffnet, Downsample2x? downsampler, Upsample2x? upsampler)
     {
         public Module[] Blocks { get; } = blocks;
         public PointwiseConv? EffnetMapper { get; } = effnetMapper;
+        public bool InjectsEffnet { get; } = injectsEffnet;
         public Downsample2x? Downsampler { get; } = downsampler;
         public Upsample2x? Upsampler { get; } = upsampler;
     }
@@ -40,13 +44,24 @@ public sealed class WuerstchenDiffNeXt : Module
 
     public WuerstchenDiffNeXtConfig Config { get; }
 
+    /// <summary>Whether the effnet mappers are folded into the ResBlocks (an inference-only model; see the constructor).</summary>
+    public bool FoldsEffnetMappers { get; }
+
     /// <summary>Spatial size divisor of the latent: patch size times one factor 2 per downsampling level.</summary>
     public int SizeMultiple => Config.PatchSize << (Config.Levels - 1);
 
-    public WuerstchenDiffNeXt(WuerstchenDiffNeXtConfig config, WeightSource ws)
+    /// <param name="foldEffnetMappers">
+    /// Inference only: fold each level's effnet mapper (a 1×1 convolution, 16 → c_cond, nothing after it) into the
+    /// first Linear of every ResBlock it feeds (<see cref="FoldedLinear"/>), so those blocks take the resized 16-channel
+    /// latent instead of its c_cond-channel map. The same function, about a sixth less work at the released size
+    /// (every effnet-fed block's 1024-deep product per token becomes 16-deep); such a model cannot be trained and does
+    /// not trace <c>effnet_mapped.*</c>.
+    /// </param>
+    public WuerstchenDiffNeXt(WuerstchenDiffNeXtConfig config, WeightSource ws, bool foldEffnetMappers = false)
     {
         config.Validate();
         Config = config;
+        FoldsEffnetMappers = foldEffnetMappers;
         int n = config.Levels, p = config.PatchSize;
         var c = config.CHidden;
 
@@ -55,9 +70,16 @@ public sealed class WuerstchenDiffNeXt : Module
 
         // effnet_mappers has one slot per down level then one per up level (deepest first): inject_effnet +
         // reversed(inject_effnet). Slots of levels without injection are None in diffusers and have no keys.
-        PointwiseConv? EffnetMapper(int slot, int level) => config.InjectEffnet[level]
+        PointwiseConv? EffnetMapper(int slot, int level) => config.InjectEffnet[level] && !foldEffnetMappers
             ? Own(new PointwiseConv(ws.Scope($"effnet_mappers.{slot}"), config.EffnetEmbd, config.CCond))
             : null;
+        InputMap? EffnetMap(int slot, int level)
+        {
+            if (!config.InjectEffnet[level] || !foldEffnetMappers) return null;
+            var scope = ws.Scope($"effnet_mappers.{slot}");
+            var weight = LoadWeight(scope, "weight", config.CCond, config.EffnetEmbd, 1, 1);
+            return new InputMap(weight.Reshape(config.CCond, config.EffnetEmbd), LoadWeight(scope, "bias", config.CCond));
+        }
 
         _down = new Level[n];
         for (int i = 0; i < n; i++)
@@ -67,11 +89,12 @@ public sealed class WuerstchenDiffNeXt : Module
             Downsample2x? downsampler = null;
             if (i > 0) downsampler = Own(new Downsample2x(scope.Scope($"{index++}"), c[i - 1], c[i]));
             int cSkip = config.InjectEffnet[i] ? config.CCond : 0;
+            var map = EffnetMap(i, i);
             var blocks = new List<Module>();
             for (int repeat = 0; repeat < config.Blocks[i]; repeat++)
                 foreach (char type in config.LevelConfig[i])
-                    blocks.Add(Block(type, scope.Scope($"{index++}"), i, cSkip));
-            _down[i] = new Level([.. blocks], EffnetMapper(i, i), downsampler, null);
+                    blocks.Add(Block(type, scope.Scope($"{index++}"), i, cSkip, map));
+            _down[i] = new Level([.. blocks], EffnetMapper(i, i), config.InjectEffnet[i], downsampler, null);
         }
 
         _up = new Level[n];
@@ -80,27 +103,28 @@ public sealed class WuerstchenDiffNeXt : Module
             int i = n - 1 - u;
             var scope = ws.Scope($"up_blocks.{u}");
             int index = 0;
+            var map = EffnetMap(n + u, i);
             var blocks = new List<Module>();
             for (int repeat = 0; repeat < config.Blocks[i]; repeat++)
                 for (int k = 0; k < config.LevelConfig[i].Length; k++)
                 {
                     // The level's first block also takes the matching down output (all but the deepest level).
                     int cSkip = (i < n - 1 && repeat == 0 && k == 0 ? c[i] : 0) + (config.InjectEffnet[i] ? config.CCond : 0);
-                    blocks.Add(Block(config.LevelConfig[i][k], scope.Scope($"{index++}"), i, cSkip));
+                    blocks.Add(Block(config.LevelConfig[i][k], scope.Scope($"{index++}"), i, cSkip, map));
                 }
             Upsample2x? upsampler = i > 0 ? Own(new Upsample2x(scope.Scope($"{index}"), c[i], c[i - 1])) : null;
-            _up[u] = new Level([.. blocks], EffnetMapper(n + u, i), null, upsampler);
+            _up[u] = new Level([.. blocks], EffnetMapper(n + u, i), config.InjectEffnet[i], null, upsampler);
         }
 
         _clf = Own(new PointwiseConv(ws.Scope("clf.1"), c[0], 2 * config.COut * p * p));
     }
 
-    private Module Block(char type, WeightSource ws, int level, int cSkip)
+    private Module Block(char type, WeightSource ws, int level, int cSkip, InputMap? effnetMap)
     {
         int c = Config.CHidden[level];
         return type switch
         {
-            'C' => Own(new ResBlockStageB(ws, c, cSkip, Config.KernelSize)),
+            'C' => Own(new ResBlockStageB(ws, c, cSkip, Config.KernelSize, effnetMap)),
             'T' => Own(new TimestepBlock(ws, c, Config.CR)),
             'A' => Own(new AttnBlock(ws, c, Config.CCond, Config.NHead[level])),
             _ => throw new InvalidOperationException($"Unknown block type '{type}'."),
@@ -108,10 +132,13 @@ public sealed class WuerstchenDiffNeXt : Module
     }
 
     /// <summary>Loads <c>config.json</c> and the safetensors weights (optionally a variant) of a <c>decoder</c> folder.</summary>
-    public static WuerstchenDiffNeXt FromPretrained(string folder, string? variant = null, bool writable = false)
+    /// <param name="foldEffnetMappers">see the constructor: inference only, not with <paramref name="writable"/></param>
+    public static WuerstchenDiffNeXt FromPretrained(string folder, string? variant = null, bool writable = false, bool foldEffnetMappers = false)
     {
+        if (writable && foldEffnetMappers)
+            throw new ArgumentException("WuerstchenDiffNeXt: a decoder with folded effnet mappers is for inference; it cannot be loaded writable.", nameof(foldEffnetMappers));
         var config = WuerstchenDiffNeXtConfig.Load(folder);
-        return Pretrained.Load(folder, variant, WuerstchenDiffNeXtConfig.ClassName, ws => new WuerstchenDiffNeXt(config, ws), writable);
+        return Pretrained.Load(folder, variant, WuerstchenDiffNeXtConfig.ClassName, ws => new WuerstchenDiffNeXt(config, ws, foldEffnetMappers), writable);
     }
 
     /// <summary>Predicted noise ε̂ [B, c_out, H, W].</summary>
@@ -145,7 +172,7 @@ public sealed class WuerstchenDiffNeXt : Module
                 else levelInput = level.Downsampler!.Forward(levelOutputs[i - 1]);
                 using (levelInput)
                 {
-                    using var effnetC = level.EffnetMapper is null ? null : MapEffnet(level.EffnetMapper, effnet, levelInput, i, down: true, trace);
+                    using var effnetC = level.InjectsEffnet ? MapEffnet(level.EffnetMapper, effnet, levelInput, i, down: true, trace) : null;
                     levelOutputs[i] = RunBlocks(level.Blocks, levelInput, firstSkip: null, effnetC, rEmbed, clipMapped);
                 }
                 trace?.Invoke($"down_level{i}.out", levelOutputs[i].Permute(0, 3, 1, 2));
@@ -157,7 +184,7 @@ public sealed class WuerstchenDiffNeXt : Module
             {
                 int i = n - 1 - u;
                 var level = _up[u];
-                using var effnetC = level.EffnetMapper is null ? null : MapEffnet(level.EffnetMapper, effnet, current, i, down: false, trace);
+                using var effnetC = level.InjectsEffnet ? MapEffnet(level.EffnetMapper, effnet, current, i, down: false, trace) : null;
                 var next = RunBlocks(level.Blocks, current, firstSkip: u > 0 ? levelOutputs[i] : null, effnetC, rEmbed, clipMapped);
                 if (u > 0) current.Dispose();
                 current = next;
@@ -191,6 +218,9 @@ public sealed class WuerstchenDiffNeXt : Module
             Tensor next;
             switch (blocks[j])
             {
+                case ResBlockStageB res when res.SkipMap is not null:
+                    next = res.Forward(h, j == 0 ? firstSkip : null, effnetC!);     // effnetC is the resized latent, mapped inside
+                    break;
                 case ResBlockStageB res:
                     var skip = j == 0 ? firstSkip : null;
                     if (skip is not null && effnetC is not null)
@@ -229,13 +259,15 @@ public sealed class WuerstchenDiffNeXt : Module
     /// <summary>
     /// The effnet latent resized to <paramref name="like"/>'s H×W — torch's antialiased bicubic with
     /// align_corners=True, a PIL-style a = −0.5 filter (SPEC §2.9, pitfall 10) — then the level's 1×1 mapper,
-    /// channels-last [B, H, W, c_cond].
+    /// channels-last [B, H, W, c_cond]. Without a mapper (folded into the ResBlocks) the resized latent, [B, H, W, effnet_embd].
     /// </summary>
-    private static Tensor MapEffnet(PointwiseConv mapper, Tensor effnet, Tensor like, int level, bool down, ActivationTrace? trace)
+    private static Tensor MapEffnet(PointwiseConv? mapper, Tensor effnet, Tensor like, int level, bool down, ActivationTrace? trace)
     {
         using var resized = Ops.Interpolate(effnet, like.Size(1), like.Size(2), InterpolationMode.Bicubic, alignCorners: true, antialias: true);
         if (down) trace?.Invoke($"effnet_interp.level{level}", resized);
-        using var resizedLast = Ops.ToChannelsLast(resized);
+        var resizedLast = Ops.ToChannelsLast(resized);
+        if (mapper is null) return resizedLast;
+        using var _ = resizedLast;
         var mapped = mapper.Forward(resizedLast);
         trace?.Invoke($"effnet_mapped.{(down ? "down" : "up")}_level{level}", mapped.Permute(0, 3, 1, 2));
         return mapped;

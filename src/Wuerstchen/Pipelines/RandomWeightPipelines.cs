@@ -43,7 +43,7 @@ public static class RandomWeightPipelines
         options ??= new RandomWeightOptions();
         return new WuerstchenDecoderPipeline(
             Slot<IPromptEncoder>("text_encoder", options, ws => promptEncoder(new ClipTextModel(config.TextEncoder, ws.Scope("decoder_text_encoder")))),
-            Slot<IDecoderModel>("decoder", options, ws => new WuerstchenDiffNeXtAdapter(new WuerstchenDiffNeXt(config.Decoder, ws.Scope("decoder")))),
+            Slot<IDecoderModel>("decoder", options, ws => new WuerstchenDiffNeXtAdapter(new WuerstchenDiffNeXt(config.Decoder, ws.Scope("decoder"), foldEffnetMappers: true))),
             Slot<IVqDecoder>("vqgan", options, ws => new PaellaVQAdapter(new PaellaVQModel(config.VqGan, ws.Scope("vqgan")))),
             () => new DdpmWuerstchenScheduler(config.Scheduler),
             config.Constants);

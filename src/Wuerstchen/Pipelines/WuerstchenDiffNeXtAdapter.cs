@@ -11,7 +11,7 @@ public sealed class WuerstchenDiffNeXtAdapter(WuerstchenDiffNeXt model) : IDecod
     public static WuerstchenDiffNeXtAdapter Load(ModelFolder folder, string? variant = null)
     {
         string path = folder.ComponentPath("decoder");
-        return new(WuerstchenDiffNeXt.FromPretrained(path, WeightVariants.IfPresent(path, variant)));
+        return new(WuerstchenDiffNeXt.FromPretrained(path, WeightVariants.IfPresent(path, variant), foldEffnetMappers: true));
     }
 
     public int LatentChannels => Model.Config.CIn;

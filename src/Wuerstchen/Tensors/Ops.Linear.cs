@@ -52,6 +52,40 @@ public static unsafe partial class Ops
         return Recorder.Linear(y, x, weight, bias);
     }
 
+    /// <summary>
+    /// y += x·Wᵀ in place (torch's <c>y.addmm_(x, W.T)</c> over the last dim), float32 whatever the compute precision:
+    /// one GEMM pass that reads and writes y once, for adding a narrow product to a wide Linear's output. y must be
+    /// contiguous […, out]; x [… (same rows), in]; W [out, in]. Not differentiable (inference).
+    /// </summary>
+    public static void LinearAccumulate(Tensor y, Tensor x, Tensor weight)
+    {
+        if (weight.Rank != 2)
+            throw new ArgumentException($"LinearAccumulate: weight must be [out, in], got {weight}.", nameof(weight));
+        int outFeatures = weight.Size(0), inFeatures = weight.Size(1);
+        if (!y.IsContiguous || y.Rank < 1 || y.Size(-1) != outFeatures)
+            throw new ArgumentException($"LinearAccumulate: y {y} must be contiguous and end in out_features = {outFeatures}.", nameof(y));
+        if (x.Rank < 1 || x.Size(-1) != inFeatures || x.Numel / Math.Max(inFeatures, 1) != y.Numel / Math.Max(outFeatures, 1))
+            throw new ArgumentException($"LinearAccumulate: x {x} must have y's rows ({y}) and end in in_features = {inFeatures}.", nameof(x));
+        if (Tape.ShouldRecord(y, x, weight))
+            throw new InvalidOperationException("LinearAccumulate updates y in place and is not differentiable; it is for inference.");
+        int rows = checked((int)(y.Numel / Math.Max(outFeatures, 1)));
+        if (rows == 0 || outFeatures == 0 || inFeatures == 0) return;
+        var xc = x.Contiguous();
+        var wOp = MatrixOperand.Of(weight, transposeLogical: true);
+        var wc = wOp.IsView ? weight : weight.Contiguous();
+        if (!wOp.IsView) wOp = MatrixOperand.Of(wc, transposeLogical: true);
+        try
+        {
+            Gemm.Sgemm(false, wOp.Trans, rows, outFeatures, inFeatures, 1f, xc.Data, inFeatures, wc.Data, wOp.Ld,
+                1f, y.Data, outFeatures);
+        }
+        finally
+        {
+            if (!ReferenceEquals(xc, x)) xc.Dispose();
+            if (!ReferenceEquals(wc, weight)) wc.Dispose();
+        }
+    }
+
     /// <summary>torch.nn.functional.linear with a weight packed once by <see cref="PackedLinearWeight.Pack"/>.</summary>
     public static Tensor Linear(Tensor x, PackedLinearWeight weight, Tensor? bias = null)
     {

@@ -72,6 +72,9 @@ public class BenchFlopsTests
             + 2 * 4 * 2 * 2;           // clf 1×1 conv 2 → 2·c_out
         Assert.Equal(2004, expected);
         Assert.Equal(expected, BenchFlops.Decoder(config, batch: 1, height: 2, width: 2, textLength: 1));
+        // Folded (inference form): no mapper, and the two effnet-fed ResBlocks take effnet_embd = 1 input instead of c_cond = 2.
+        long folded = expected - 2 * (2 * 1 * 1 * 2) - 2 * (2 * 1 * (2 - 1) * 16);
+        Assert.Equal(folded, BenchFlops.Decoder(config, batch: 1, height: 2, width: 2, textLength: 1, foldedEffnet: true));
     }
 
     // Stage A with two levels [2, 4] (embed_dim 4), one bottleneck block, 1 latent channel.

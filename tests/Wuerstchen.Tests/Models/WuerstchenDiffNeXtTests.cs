@@ -34,6 +34,42 @@ public class WuerstchenDiffNeXtTests
     }
 
     [Fact]
+    public void FoldedEffnetMappers_MatchReferenceOutputAndTheUnfoldedModel()
+    {
+        // The inference form: each effnet mapper folded into the ResBlocks it feeds. Same function, other rounding.
+        using var v = Vectors();
+        using var folded = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder, foldEffnetMappers: true);
+        using var plain = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder);
+        Assert.True(folded.FoldsEffnetMappers);
+        using var x = v.Read("x");
+        using var r = v.Read("r");
+        using var effnet = v.Read("effnet");
+        using var clip = v.Read("clip");
+        using var output = folded.Forward(x, r, effnet, clip, v.Trace);
+        v.AssertClose("output", output);
+        v.AssertCompared([
+            "r_embed", "clip_mapped", "embedding_out", "up_out", "out_a", "out_b",
+            .. Enumerable.Range(0, 4).Select(i => $"down_level{i}.out"),
+            .. Enumerable.Range(1, 3).Select(i => $"effnet_interp.level{i}")]);
+        using var expected = plain.Forward(x, r, effnet, clip);
+        var a = output.ToArray();
+        var b = expected.ToArray();
+        double worst = 0;
+        for (int i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs(a[i] - b[i]) / (1 + Math.Abs(b[i])));
+        Assert.True(worst < 2e-5, $"folded vs plain decoder: worst relative difference {worst:E2}");
+        // Same state dict: folding changes no stored weight.
+        Assert.Equal(plain.StateDict().Select(kv => kv.Key).Order(StringComparer.Ordinal),
+            folded.StateDict().Select(kv => kv.Key).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void FoldedEffnetMappers_RefuseWritableLoads()
+    {
+        var e = Assert.Throws<ArgumentException>(() => WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder, writable: true, foldEffnetMappers: true));
+        Assert.Contains("inference", e.Message);
+    }
+
+    [Fact]
     public void Forward_RejectsLatentSizesTheUNetCannotRoundTrip()
     {
         using var decoder = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder);

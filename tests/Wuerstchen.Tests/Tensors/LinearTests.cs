@@ -115,6 +115,34 @@ public class LinearTests
         Assert.Throws<ArgumentException>(() => Ops.Linear(wrong, packed));
     }
 
+    [Theory]
+    [InlineData(1, 16, 8)]
+    [InlineData(37, 16, 70)]
+    [InlineData(130, 3, 33)]
+    public void LinearAccumulateAddsTheProductToY(int rows, int inF, int outF)
+    {
+        var rng = new Random(rows + inF);
+        using var y = RandomTensor(rng, rows, outF);
+        using var x = RandomTensor(rng, rows, inF);
+        using var w = RandomTensor(rng, outF, inF);
+        var before = y.ToArray();
+        var product = ReferenceLinear(x.ToArray(), w.ToArray(), null, rows, inF, outF);
+        Ops.LinearAccumulate(y, x, w);
+        var after = y.ToArray();
+        for (int i = 0; i < after.Length; i++)
+            Assert.Equal(before[i] + product[i], after[i], 1e-4f);
+    }
+
+    [Fact]
+    public void LinearAccumulateRejectsMismatchedRowsNamingThem()
+    {
+        using var y = Tensor.Zeros(4, 3);
+        using var x = Tensor.Zeros(5, 2);
+        using var w = Tensor.Zeros(3, 2);
+        var e = Assert.Throws<ArgumentException>(() => Ops.LinearAccumulate(y, x, w));
+        Assert.Contains("rows", e.Message);
+    }
+
     [Fact]
     public void LinearRejectsMismatchedShapesNamingThem()
     {
