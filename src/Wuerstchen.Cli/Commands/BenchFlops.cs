@@ -85,6 +85,23 @@ public static class BenchFlops
     }
 
     /// <summary>
+    /// The share of <see cref="Decoder"/> that depends on the text alone (<c>WuerstchenDiffNeXt.PrepareCondition</c>):
+    /// clip_mapper <c>2·B·L·clip_embd·c_cond</c> and, per AttnBlock at level i (down and up), kv_mapper
+    /// <c>2·B·L·c_cond·cᵢ</c> and the text tokens' K and V projections <c>2·2·B·L·cᵢ²</c>.
+    /// </summary>
+    public static long DecoderCondition(WuerstchenDiffNeXtConfig config, int batch, int textLength = TextLength)
+    {
+        long b = batch, l = textLength;
+        long flops = 2 * b * l * config.ClipEmbd * config.CCond;
+        for (int i = 0; i < config.Levels; i++)
+        {
+            long c = config.CHidden[i], blocks = 2L * config.Blocks[i] * config.LevelConfig[i].Count(letter => letter == 'A');
+            flops += blocks * (2 * b * l * config.CCond * c + 4 * b * l * c * c);
+        }
+        return flops;
+    }
+
+    /// <summary>
     /// Stage A decoder on latents [B, latent, h, w]: <c>2·T·latent·c_last</c>, bottleneck_blocks × <see cref="MixingBlock"/>(c_last),
     /// per level up a 4×4 stride-2 transposed conv <c>2·T_in·16·cᵢ·cᵢ₋₁</c> and one MixingBlock, then the 1×1 output conv
     /// <c>2·T₀·c₀·out·f²</c> (before PixelShuffle f).

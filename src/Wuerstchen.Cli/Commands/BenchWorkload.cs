@@ -160,10 +160,12 @@ public sealed class BenchWorkload : IDisposable
             DecoderNumInferenceSteps = decoderSteps,
             NumImagesPerPrompt = n,
         };
-        // The pipeline prepares the prior's text condition once (WuerstchenPrior.PrepareCondition), not at every step.
+        // The pipeline prepares both stages' text condition once (PrepareCondition), not at every step.
         long condition = BenchFlops.PriorCondition(priorConfig.Prior, 2 * n);
+        long decoderCondition = BenchFlops.DecoderCondition(decoderConfig.Decoder, n);
         long flops = BenchFlops.ClipText(priorConfig.TextEncoder, 2) + condition + priorSteps * (BenchFlops.Prior(priorConfig.Prior, 2 * n, hC, wC) - condition)
-            + BenchFlops.ClipText(decoderConfig.TextEncoder, 1) + decoderSteps * BenchFlops.Decoder(decoderConfig.Decoder, n, hB, wB, foldedEffnet: true)
+            + BenchFlops.ClipText(decoderConfig.TextEncoder, 1) + decoderCondition
+            + decoderSteps * (BenchFlops.Decoder(decoderConfig.Decoder, n, hB, wB, foldedEffnet: true) - decoderCondition)
             + BenchFlops.VqDecode(decoderConfig.VqGan, n, hB, wB);
 
         BenchWorkload? workload = null;

@@ -148,12 +148,51 @@ public sealed class WuerstchenDiffNeXt : Module
     /// <param name="clip">text conditioning (CLIP last_hidden_state) [B, L, clip_embd]</param>
     public Tensor Forward(Tensor x, Tensor r, Tensor effnet, Tensor clip, ActivationTrace? trace = null)
     {
-        CheckInputs(x, r, effnet, clip);
-        int n = Config.Levels;
+        CheckInputs(x, r, effnet);
+        CheckClip(clip, x.Size(0));
+        using var clipMapped = MapClip(clip);
+        return Run(x, r, effnet, clipMapped, (attn, h) => attn.Forward(h, clipMapped), trace);
+    }
 
+    /// <summary>
+    /// What every sampling step would compute again from the same text conditioning <paramref name="clip"/>: the
+    /// mapped tokens and, per attention block, their keys and values. <see cref="Forward(Tensor, Tensor, Tensor,
+    /// DecoderCondition, ActivationTrace?)"/> then gives the same ε̂ as the plain forward.
+    /// </summary>
+    public DecoderCondition PrepareCondition(Tensor clip)
+    {
+        CheckClip(clip, batch: null);
+        var clipMapped = MapClip(clip);
+        var blocks = new Dictionary<AttnBlock, ProjectedKeysValues>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            foreach (var level in _down.Concat(_up))
+                foreach (var attn in level.Blocks.OfType<AttnBlock>())
+                    blocks.Add(attn, attn.PrepareCondition(clipMapped));
+            return new DecoderCondition(clipMapped, blocks);
+        }
+        catch
+        {
+            foreach (var kv in blocks.Values) kv.Dispose();
+            clipMapped.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><see cref="Forward(Tensor, Tensor, Tensor, Tensor, ActivationTrace?)"/> with the text condition prepared by <see cref="PrepareCondition"/>.</summary>
+    public Tensor Forward(Tensor x, Tensor r, Tensor effnet, DecoderCondition condition, ActivationTrace? trace = null)
+    {
+        CheckInputs(x, r, effnet);
+        if (condition.Batch != x.Size(0))
+            throw new ArgumentException($"WuerstchenDiffNeXt: the prepared condition has batch {condition.Batch}, x has {x.Size(0)}.", nameof(condition));
+        return Run(x, r, effnet, condition.ClipMapped, (attn, h) => attn.Forward(h, condition.For(attn)), trace);
+    }
+
+    private Tensor Run(Tensor x, Tensor r, Tensor effnet, Tensor clipMapped, Func<AttnBlock, Tensor, Tensor> attend, ActivationTrace? trace)
+    {
+        int n = Config.Levels;
         using var rEmbed = REmbedding.Generate(r, Config.CR);
         trace?.Invoke("r_embed", rEmbed);
-        using var clipMapped = MapClip(clip);
         trace?.Invoke("clip_mapped", clipMapped);
 
         // Down path. levelOutputs[i] is kept for the up path's skip connections (and freed at the end).
@@ -173,7 +212,7 @@ public sealed class WuerstchenDiffNeXt : Module
                 using (levelInput)
                 {
                     using var effnetC = level.InjectsEffnet ? MapEffnet(level.EffnetMapper, effnet, levelInput, i, down: true, trace) : null;
-                    levelOutputs[i] = RunBlocks(level.Blocks, levelInput, firstSkip: null, effnetC, rEmbed, clipMapped);
+                    levelOutputs[i] = RunBlocks(level.Blocks, levelInput, firstSkip: null, effnetC, rEmbed, attend);
                 }
                 trace?.Invoke($"down_level{i}.out", levelOutputs[i].Permute(0, 3, 1, 2));
             }
@@ -185,7 +224,7 @@ public sealed class WuerstchenDiffNeXt : Module
                 int i = n - 1 - u;
                 var level = _up[u];
                 using var effnetC = level.InjectsEffnet ? MapEffnet(level.EffnetMapper, effnet, current, i, down: false, trace) : null;
-                var next = RunBlocks(level.Blocks, current, firstSkip: u > 0 ? levelOutputs[i] : null, effnetC, rEmbed, clipMapped);
+                var next = RunBlocks(level.Blocks, current, firstSkip: u > 0 ? levelOutputs[i] : null, effnetC, rEmbed, attend);
                 if (u > 0) current.Dispose();
                 current = next;
                 if (level.Upsampler is not null)
@@ -210,7 +249,7 @@ public sealed class WuerstchenDiffNeXt : Module
     /// Returns a new tensor. The first ResBlock gets
     /// <c>cat[firstSkip, effnetC]</c> (either may be absent), later ResBlocks get <c>effnetC</c>.
     /// </summary>
-    private static Tensor RunBlocks(Module[] blocks, Tensor input, Tensor? firstSkip, Tensor? effnetC, Tensor rEmbed, Tensor clip)
+    private static Tensor RunBlocks(Module[] blocks, Tensor input, Tensor? firstSkip, Tensor? effnetC, Tensor rEmbed, Func<AttnBlock, Tensor, Tensor> attend)
     {
         var h = input;
         for (int j = 0; j < blocks.Length; j++)
@@ -231,7 +270,7 @@ public sealed class WuerstchenDiffNeXt : Module
                     else next = res.Forward(h, skip ?? effnetC);
                     break;
                 case TimestepBlock time: next = time.Forward(h, rEmbed); break;
-                case AttnBlock attn: next = attn.Forward(h, clip); break;
+                case AttnBlock attn: next = attend(attn, h); break;
                 default: throw new InvalidOperationException($"Unexpected decoder block {blocks[j].GetType().Name}.");
             }
             if (!ReferenceEquals(h, input)) h.Dispose();
@@ -291,7 +330,7 @@ public sealed class WuerstchenDiffNeXt : Module
         return Ops.Div(numerator, b);
     }
 
-    private void CheckInputs(Tensor x, Tensor r, Tensor effnet, Tensor clip)
+    private void CheckInputs(Tensor x, Tensor r, Tensor effnet)
     {
         if (x.Rank != 4 || x.Size(1) != Config.CIn)
             throw new ArgumentException($"WuerstchenDiffNeXt: x must be [B, {Config.CIn}, H, W], got {x}.", nameof(x));
@@ -302,7 +341,12 @@ public sealed class WuerstchenDiffNeXt : Module
             throw new ArgumentException($"WuerstchenDiffNeXt: r must be [{batch}], got {r}.", nameof(r));
         if (effnet.Rank != 4 || effnet.Size(0) != batch || effnet.Size(1) != Config.EffnetEmbd)
             throw new ArgumentException($"WuerstchenDiffNeXt: effnet must be [{batch}, {Config.EffnetEmbd}, h, w], got {effnet}.", nameof(effnet));
-        if (clip.Rank != 3 || clip.Size(0) != batch || clip.Size(2) != Config.ClipEmbd)
-            throw new ArgumentException($"WuerstchenDiffNeXt: clip must be [{batch}, L, {Config.ClipEmbd}], got {clip}.", nameof(clip));
+    }
+
+    /// <summary>clip must be [B, L, clip_embd], with B = <paramref name="batch"/> when given.</summary>
+    private void CheckClip(Tensor clip, int? batch)
+    {
+        if (clip.Rank != 3 || (batch is int b && clip.Size(0) != b) || clip.Size(2) != Config.ClipEmbd)
+            throw new ArgumentException($"WuerstchenDiffNeXt: clip must be [{batch?.ToString() ?? "B"}, L, {Config.ClipEmbd}], got {clip}.", nameof(clip));
     }
 }

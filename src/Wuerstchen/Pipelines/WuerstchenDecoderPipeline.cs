@@ -116,8 +116,8 @@ public sealed class WuerstchenDecoderPipeline : IDisposable
             int[] shape = [samples, decoder.Component.LatentChannels, latentHeight, latentWidth];
             latents = PipelineRandom.InitialLatents(shape, request.Latents, generator, "Latents");
             callbacks.Show("initial_latents", latents);
-            latents = DenoisingLoop.Run(latents, timesteps, request.GuidanceScale,
-                (x, r) => decoder.Component.Forward(x, r, effnet, textHiddenStates),
+            using var conditioned = decoder.Component.Condition(effnet, textHiddenStates);
+            latents = DenoisingLoop.Run(latents, timesteps, request.GuidanceScale, conditioned.Forward,
                 scheduler, generator, PipelineStage.Decoder, callbacks, cancellation);
         }
         if (request.OutputType == DecoderOutputType.Latent) return new DecoderResult(null, latents);

@@ -18,5 +18,15 @@ public sealed class WuerstchenDiffNeXtAdapter(WuerstchenDiffNeXt model) : IDecod
 
     public Tensor Forward(Tensor x, Tensor r, Tensor effnet, Tensor clip) => Model.Forward(x, r, effnet, clip);
 
+    /// <summary>Prepares the text's mapping and per-block keys and values once (<see cref="WuerstchenDiffNeXt.PrepareCondition"/>).</summary>
+    public IConditionedDecoder Condition(Tensor effnet, Tensor clip) => new Prepared(Model, effnet, Model.PrepareCondition(clip));
+
+    private sealed class Prepared(WuerstchenDiffNeXt model, Tensor effnet, DecoderCondition condition) : IConditionedDecoder
+    {
+        public Tensor Forward(Tensor x, Tensor r) => model.Forward(x, r, effnet, condition);
+
+        public void Dispose() => condition.Dispose();
+    }
+
     public void Dispose() => Model.Dispose();
 }

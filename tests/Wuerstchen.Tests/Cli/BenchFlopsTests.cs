@@ -44,6 +44,20 @@ public class BenchFlopsTests
     }
 
     [Fact]
+    public void DecoderCondition_is_the_text_only_share_of_the_hand_count()
+    {
+        // The config of Decoder_matches_a_hand_count: one AttnBlock (c 4) on each side of level 1, 1 text token.
+        var config = new WuerstchenDiffNeXtConfig(CIn: 1, COut: 1, CR: 4, PatchSize: 1, CCond: 2,
+            CHidden: [2, 4], NHead: [-1, 2], Blocks: [1, 1], LevelConfig: ["C", "CA"], InjectEffnet: [false, true],
+            EffnetEmbd: 1, ClipEmbd: 3, KernelSize: 1, Dropout: [0f, 0f]);
+        long expected =
+            2 * 1 * 3 * 2              // clip_mapper 3 → 2
+            + 2 * (2 * 1 * 2 * 4       // per AttnBlock: kv_mapper 2 → 4
+                + 2 * 1 * 4 * 4 * 2);  //   to_k and to_v on the text key
+        Assert.Equal(expected, BenchFlops.DecoderCondition(config, batch: 1, textLength: 1));
+    }
+
+    [Fact]
     public void Decoder_matches_a_hand_count()
     {
         // Two levels: c_hidden [2, 4], blocks [1, 1], level_config ["C", "CA"], effnet injected at level 1 only,

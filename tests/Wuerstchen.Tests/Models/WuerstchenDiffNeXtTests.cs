@@ -34,9 +34,10 @@ public class WuerstchenDiffNeXtTests
     }
 
     [Fact]
-    public void FoldedEffnetMappers_MatchReferenceOutputAndTheUnfoldedModel()
+    public void InferenceForm_FoldedMappersAndPreparedCondition_MatchesReferenceAndThePlainModel()
     {
-        // The inference form: each effnet mapper folded into the ResBlocks it feeds. Same function, other rounding.
+        // The pipeline's form: each effnet mapper folded into the ResBlocks it feeds, the text condition prepared
+        // once. Same function, other rounding.
         using var v = Vectors();
         using var folded = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder, foldEffnetMappers: true);
         using var plain = WuerstchenDiffNeXt.FromPretrained(ModelFolders.TinyDecoder);
@@ -45,7 +46,8 @@ public class WuerstchenDiffNeXtTests
         using var r = v.Read("r");
         using var effnet = v.Read("effnet");
         using var clip = v.Read("clip");
-        using var output = folded.Forward(x, r, effnet, clip, v.Trace);
+        using var condition = folded.PrepareCondition(clip);
+        using var output = folded.Forward(x, r, effnet, condition, v.Trace);
         v.AssertClose("output", output);
         v.AssertCompared([
             "r_embed", "clip_mapped", "embedding_out", "up_out", "out_a", "out_b",
@@ -57,6 +59,18 @@ public class WuerstchenDiffNeXtTests
         double worst = 0;
         for (int i = 0; i < a.Length; i++) worst = Math.Max(worst, Math.Abs(a[i] - b[i]) / (1 + Math.Abs(b[i])));
         Assert.True(worst < 2e-5, $"folded vs plain decoder: worst relative difference {worst:E2}");
+
+        // The prepared condition, reused for another step (other x and r), gives what the plain forward gives.
+        using var x2 = Ops.Mul(x, -0.5f);
+        using var r2 = Ops.Mul(r, 0.25f);
+        using var once = folded.Forward(x2, r2, effnet, clip);
+        using var reused = folded.Forward(x2, r2, effnet, condition);
+        TensorAssert.Close(once, reused, 1e-6, 1e-6);
+        Assert.Throws<Xunit.Sdk.TrueException>(() => TensorAssert.Close(output, reused, 1e-3, 1e-3));
+        using var x1 = x.Narrow(0, 0, 1);
+        using var r1 = r.Narrow(0, 0, 1);
+        using var effnet1 = effnet.Narrow(0, 0, 1);
+        Assert.Contains("the prepared condition has batch", Assert.Throws<ArgumentException>(() => folded.Forward(x1, r1, effnet1, condition)).Message);
         // Same state dict: folding changes no stored weight.
         Assert.Equal(plain.StateDict().Select(kv => kv.Key).Order(StringComparer.Ordinal),
             folded.StateDict().Select(kv => kv.Key).Order(StringComparer.Ordinal));
