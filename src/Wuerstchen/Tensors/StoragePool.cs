@@ -70,6 +70,7 @@ public static unsafe class StoragePool
             p = (float*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
             if (p == null) throw new OutOfMemoryException($"Cannot allocate {blockBytes} bytes for a tensor.");
         }
+        NativeHeap.AdviseHugePages(p, blockBytes);
         return p;
     }
 

@@ -32,6 +32,7 @@ public sealed unsafe class Bf16PackedB : IDisposable
         nuint bytes = (nuint)Bytes;
         _data = (uint*)NativeMemory.AlignedAlloc(bytes, 64);
         if (_data == null) throw new OutOfMemoryException($"Cannot allocate {bytes} bytes for a packed bf16 {k}×{n} GEMM operand.");
+        Tensors.NativeHeap.AdviseHugePages(_data, (long)bytes);
         GC.AddMemoryPressure(Bytes);
     }
 

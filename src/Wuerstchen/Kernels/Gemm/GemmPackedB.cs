@@ -26,6 +26,7 @@ public sealed unsafe class GemmPackedB : IDisposable
         nuint bytes = (nuint)Math.Max(_length, 1) * sizeof(float);
         _data = (float*)NativeMemory.AlignedAlloc(bytes, 64);
         if (_data == null) throw new OutOfMemoryException($"Cannot allocate {bytes} bytes for a packed {k}×{n} GEMM operand.");
+        Tensors.NativeHeap.AdviseHugePages(_data, (long)bytes);
         GC.AddMemoryPressure((long)bytes);
     }
 
