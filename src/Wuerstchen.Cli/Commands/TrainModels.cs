@@ -163,7 +163,8 @@ internal static class TrainModels
     {
         "p2" => DiffusionLossWeighting.P2,
         "v" => DiffusionLossWeighting.V,
-        _ => throw new CliUsageException("--loss-weight", $"'{name}' is not a weighting: use p2 or v."),
+        "uniform" => DiffusionLossWeighting.Uniform,
+        _ => throw new CliUsageException("--loss-weight", $"'{name}' is not a weighting: use p2, v or uniform."),
     };
 
     public static ITrainingObjective StageA(ParseResult parse, TrainOptions o, ulong seed)

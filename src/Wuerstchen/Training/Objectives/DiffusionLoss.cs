@@ -66,13 +66,14 @@ public static class DiffusionLoss
     /// <summary>
     /// Per-sample weights of the ε loss under <paramref name="weighting"/>: <see cref="DiffusionLossWeighting.P2"/> as
     /// <see cref="P2Weights"/>; <see cref="DiffusionLossWeighting.V"/> 1/ᾱ(t), which makes the weighted ε loss the
-    /// v-prediction loss ‖v̂ − v‖² (v̂ − v = (ε̂ − ε)/√ᾱ for the v implied by ε̂).
+    /// v-prediction loss ‖v̂ − v‖² (v̂ − v = (ε̂ − ε)/√ᾱ for the v implied by ε̂); <see cref="DiffusionLossWeighting.Uniform"/> 1.
     /// </summary>
     public static float[] Weights(DiffusionLossWeighting weighting, DdpmWuerstchenScheduler scheduler, ReadOnlySpan<float> timesteps)
     {
         if (weighting == DiffusionLossWeighting.P2) return P2Weights(scheduler, timesteps);
         var w = new float[timesteps.Length];
-        for (int i = 0; i < w.Length; i++) w[i] = 1f / scheduler.AlphaCumprod(timesteps[i]);
+        for (int i = 0; i < w.Length; i++)
+            w[i] = weighting == DiffusionLossWeighting.Uniform ? 1f : 1f / scheduler.AlphaCumprod(timesteps[i]);
         return w;
     }
 
@@ -95,4 +96,10 @@ public enum DiffusionLossWeighting
     /// conditioning. Sampling is unchanged (the model still predicts ε).
     /// </summary>
     V,
+
+    /// <summary>
+    /// 1 for every sample: the plain ε-MSE (DDPM's "simple" loss). Against P2 it gives the low-noise steps, which draw
+    /// edges and clean flat areas, their full share.
+    /// </summary>
+    Uniform,
 }

@@ -34,7 +34,8 @@ public sealed class StageCObjective : ITrainingObjective
 
     /// <summary>
     /// <see cref="DiffusionLossWeighting.P2"/> (default): the recipe's loss (P2-weighted for the authors', plain MSE for
-    /// diffusers'); <see cref="DiffusionLossWeighting.V"/>: each sample's ε loss weighted by 1/ᾱ(t) under either recipe.
+    /// diffusers'); <see cref="DiffusionLossWeighting.V"/>: each sample's ε loss weighted by 1/ᾱ(t) under either recipe;
+    /// <see cref="DiffusionLossWeighting.Uniform"/>: the per-sample ε losses unweighted (the plain MSE) under either recipe.
     /// </summary>
     public DiffusionLossWeighting LossWeighting { get; init; } = DiffusionLossWeighting.P2;
 
@@ -99,7 +100,7 @@ public sealed class StageCObjective : ITrainingObjective
             using var noised = _scheduler.AddNoise(x0, noise, t);
             using var r = Tensor.FromArray(t, t.Length);
             using var prediction = Prior.Forward(noised, r, c);
-            using var loss = LossWeighting == DiffusionLossWeighting.V || authors
+            using var loss = LossWeighting != DiffusionLossWeighting.P2 || authors
                 ? DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.Weights(LossWeighting, _scheduler, t))
                 : DiffusionLoss.Mse(prediction, noise);
             tape.Backward(loss);

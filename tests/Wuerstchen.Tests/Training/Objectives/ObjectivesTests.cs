@@ -46,6 +46,7 @@ public class ObjectivesTests
         }
         Assert.Equal(1e4f, v[3], 1f);                      // ᾱ(1) is clamped to 1e-4
         Assert.True(v[0] < 1.01f);
+        Assert.Equal([1f, 1f, 1f, 1f], DiffusionLoss.Weights(DiffusionLossWeighting.Uniform, scheduler, t));
     }
 
     [Fact]

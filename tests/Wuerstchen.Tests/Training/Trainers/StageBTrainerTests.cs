@@ -39,12 +39,12 @@ public class StageBTrainerTests
     }
 
     [Fact]
-    public void TheVWeightingScalesEachSamplesLossByOneOverAlphaBar()
+    public void TheWeightingsScaleEachSamplesLossByOneMinusAlphaBarOneOverAlphaBarOrOne()
     {
         // The same update drawn twice (same seed: same t, noise and augmentations): only the per-sample weights differ.
         using var data = Shapes(4, size: 64);
         var losses = new Dictionary<DiffusionLossWeighting, double>();
-        foreach (var weighting in new[] { DiffusionLossWeighting.P2, DiffusionLossWeighting.V })
+        foreach (var weighting in new[] { DiffusionLossWeighting.P2, DiffusionLossWeighting.V, DiffusionLossWeighting.Uniform })
         {
             using var objective = StageB(weighting: weighting);
             var output = Path.Combine(data.Path, $"out-{weighting}");
@@ -58,6 +58,10 @@ public class StageBTrainerTests
         // One sample: loss_p2 = (1 − ᾱ)·l and loss_v = l/ᾱ, so loss_v/loss_p2 = 1/(ᾱ(1 − ᾱ)) ≥ 4.
         Assert.True(losses[DiffusionLossWeighting.V] >= 4 * losses[DiffusionLossWeighting.P2] * 0.999,
             $"p2 {losses[DiffusionLossWeighting.P2]}, v {losses[DiffusionLossWeighting.V]}");
+        // Uniform is l itself, so p2/l + l/v = (1 − ᾱ) + ᾱ = 1 whatever t was drawn.
+        double uniform = losses[DiffusionLossWeighting.Uniform];
+        double identity = losses[DiffusionLossWeighting.P2] / uniform + uniform / losses[DiffusionLossWeighting.V];
+        Assert.True(Math.Abs(identity - 1) < 1e-4, $"p2 {losses[DiffusionLossWeighting.P2]}, uniform {uniform}, v {losses[DiffusionLossWeighting.V]}: p2/l + l/v = {identity}");
     }
 
     [Fact]
