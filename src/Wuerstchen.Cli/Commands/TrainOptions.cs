@@ -54,7 +54,7 @@ public sealed class TrainOptions
     // Stage B
     public Option<string> StageA { get; } = new("--stage-a") { Description = "Stage B and effnet: the frozen VQGAN (a vqgan/ folder or a pipeline folder holding one; default: the --init folder)." };
     public Option<string> EffnetConfig { get; } = new("--effnet-config") { Description = "Stage B without --effnet, and effnet without --init: a compressor trained from scratch, a preset (tiny, efficientnet_v2_s) or a config.json.", DefaultValueFactory = _ => "tiny" };
-    public Option<string> LossWeight { get; } = new("--loss-weight") { Description = "Stages B and C: weighting of the ε loss over t: 'p2' (the recipe's: the authors' 1 − ᾱ) 'v' (1/ᾱ: the v-prediction loss, which makes the high-noise steps learn x0 from the conditioning) or 'uniform' (1: the plain ε-MSE, full weight for the low-noise steps that draw edges).", DefaultValueFactory = _ => "p2" };
+    public Option<string> LossWeight { get; } = new("--loss-weight") { Description = "Stages B and C: weighting of the ε loss over t: 'p2' (the recipe's: the authors' 1 − ᾱ), 'v' (1/ᾱ: the v-prediction loss, which makes the high-noise steps learn x0 from the conditioning) or 'uniform' (1: the plain ε-MSE, full weight for the low-noise steps that draw edges).", DefaultValueFactory = _ => "p2" };
     public Option<bool> FreezeEffnet { get; } = new("--freeze-effnet") { Description = "Stage B: keep the semantic compressor frozen (by default it trains jointly, SPEC §7.3)." };
 
     // Semantic compressor

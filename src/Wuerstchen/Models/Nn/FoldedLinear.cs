@@ -30,15 +30,8 @@ public sealed class FoldedLinear : Module
     private readonly Tensor _folded;               // W_e·M [out, narrow]
     private readonly Tensor _bias;                 // b + W_e·b_M [out]
 
-    public int DirectFeatures { get; }
-    public int NarrowFeatures { get; }
-    public int OutFeatures { get; }
-
     public FoldedLinear(WeightSource ws, int directFeatures, InputMap map, int outFeatures)
     {
-        DirectFeatures = directFeatures;
-        NarrowFeatures = map.NarrowFeatures;
-        OutFeatures = outFeatures;
         var weight = LoadWeight(ws, "weight", outFeatures, directFeatures + map.MappedFeatures);
         var bias = LoadWeight(ws, "bias", outFeatures);
         var mappedPart = weight.Narrow(1, directFeatures, map.MappedFeatures);           // W_e [out, mapped]
