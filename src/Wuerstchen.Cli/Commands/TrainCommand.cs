@@ -25,7 +25,7 @@ public static class TrainCommand
         Stage(context, "stage-c", "Stage C, the text-conditional prior, on semantic-compressor latents.", TrainModels.StageC,
             o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache, o.LatentMean, o.LatentStd, o.LossWeight]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
-            o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.EffnetDropout, o.LossWeight]),
+            o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.EffnetDropout, o.LatentCache, o.LossWeight]),
         Stage(context, "effnet", "The semantic compressor from scratch: it and a small head learn to reconstruct frozen Stage A latents through its 16-channel bottleneck; then train Stage B and C against it (--effnet DIR --freeze-effnet).", TrainModels.Effnet,
             o => [o.Init, o.StageA, o.EffnetConfig, o.HeadWidth, o.LabelWeight]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
@@ -107,19 +107,25 @@ public static class TrainCommand
         if (parse.GetValue(o.LatentCache) is not { } folder) return null;
         if (dataset.Options.Crop != CropMode.Center)
             throw new CliUsageException("--latent-cache", "cached latents need the deterministic centre crop.");
-        var effnet = TrainModels.Component(parse.GetValue(o.Effnet)!, "effnet", "--effnet");
-        var files = Directory.GetFiles(effnet, "*.json").Concat(Directory.GetFiles(effnet, "*.safetensors")).Order(StringComparer.Ordinal);
-        string identity = Data.LatentEncoder.FingerprintFiles(files);
+        if (parse.GetValue(o.Effnet) is not { } effnetOption)
+            throw new CliUsageException("--latent-cache", "cached latents need a trained, frozen compressor (--effnet DIR).");
+        var effnet = TrainModels.Component(effnetOption, "effnet", "--effnet");
         var encoder = objective switch
         {
-            StageCObjective c => c.CacheEncoder(identity),
-            LoraObjective l => l.CacheEncoder(identity),
+            StageCObjective c => c.CacheEncoder(Fingerprint(effnet)),
+            LoraObjective l => l.CacheEncoder(Fingerprint(effnet)),
+            StageBObjective { TrainCompressor: true } => throw new CliUsageException("--latent-cache", "Stage B caches the compressor's features, so it needs --freeze-effnet."),
+            StageBObjective b => b.CacheEncoder(Fingerprint(effnet, TrainModels.Component(parse.GetValue(o.StageA) ?? parse.GetValue(o.Init)!, "vqgan", "--stage-a")), dataset.Options.Resolution),
             _ => throw new CliUsageException("--latent-cache", $"{objective.Name} does not train on cached latents."),
         };
         var cache = LatentCache.Build(dataset, folder, encoder, batchSize: parse.GetValue(o.Batch));
         error.WriteLine($"latent cache {folder}: {cache.RebuiltShards} shard(s) encoded, the rest reused");
         return cache;
     }
+
+    /// <summary>The frozen encoders' identity: their config and weight files' contents.</summary>
+    private static string Fingerprint(params string[] folders) => Data.LatentEncoder.FingerprintFiles(folders.SelectMany(folder =>
+        Directory.GetFiles(folder, "*.json").Concat(Directory.GetFiles(folder, "*.safetensors")).Order(StringComparer.Ordinal)));
 
     private static TrainerOptions Options(ParseResult parse, TrainOptions o)
     {

@@ -69,6 +69,20 @@ public class TrainCommandTests
         var decoderOut = Path.Combine(temp.Path, "decoder-out");
         result = Train("stage-b", data, decoderOut, "--resolution", "64", "--init", DecoderFolder, "--effnet", effnetOut, "--freeze-effnet");
         Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        // Frozen, so Stage A's latents and the features can be cached: the same weights, and the cache is reused.
+        var cache = Path.Combine(temp.Path, "stage-b-cache");
+        string[] cachedArgs = ["--resolution", "64", "--init", DecoderFolder, "--effnet", effnetOut, "--freeze-effnet", "--latent-cache", cache];
+        result = Train("stage-b", data, Path.Combine(temp.Path, "cached"), cachedArgs);
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        Assert.Contains("1 shard(s) encoded", result.Error);
+        using (var plain = WuerstchenDiffNeXt.FromPretrained(Path.Combine(decoderOut, "decoder")))
+        using (var fromCache = WuerstchenDiffNeXt.FromPretrained(Path.Combine(temp.Path, "cached", "decoder")))
+            AssertBitIdentical(Weights(plain), Weights(fromCache));
+        result = Train("stage-b", data, Path.Combine(temp.Path, "cached2"), cachedArgs);
+        Assert.Contains("0 shard(s) encoded", result.Error);
+        result = Train("stage-b", data, Path.Combine(temp.Path, "joint"), "--resolution", "64", "--init", DecoderFolder, "--effnet", effnetOut, "--latent-cache", cache);
+        Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);
+        Assert.Contains("--freeze-effnet", result.Error);
 
         // With the dataset's labels as a second target.
         var labelled = Path.Combine(temp.Path, "labelled");

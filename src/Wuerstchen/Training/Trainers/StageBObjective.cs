@@ -27,6 +27,9 @@ public sealed record StageBAugmentation(double CaptionDropout = 0.05, double Eff
 /// t  ~ authors' sampler; ε ~ N(0, I); x_t = √ᾱ x0 + √(1 − ᾱ) ε
 /// loss = p2-weighted ε loss of decoder(x_t, t, e, clip(captions))
 /// </code>
+/// With a frozen compressor, x0 and e can come from a <see cref="LatentCache"/> built with <see cref="CacheEncoder"/>
+/// (the draws are the same, so the updates are too); that skips Stage A's encoder, which costs more than the
+/// decoder's forward pass at the default model's size.
 /// The export is a <c>WuerstchenDecoderPipeline</c> folder (decoder, text_encoder, tokenizer, vqgan, scheduler,
 /// model_index.json) plus <c>effnet/</c>, the compressor Stage C is then trained against.
 /// </summary>
@@ -73,18 +76,25 @@ public sealed class StageBObjective : ITrainingObjective
 
     public StepResult Step(CaptionBatch batch, StepContext context)
     {
-        var images = batch.Images ?? throw new ArgumentException("Stage B trains on images; the batch holds cached latents.", nameof(batch));
         var draws = context.Draws;
         int n = batch.Count;
         bool dropCaptions = draws.DropCaptions(Augmentation.CaptionDropout);
         var captions = dropCaptions ? Enumerable.Repeat("", n).ToArray() : batch.Captions;
 
-        using var x0 = FrozenStageA.Latents(VqGan, images);
+        // Cached: Stage A's latents and the frozen compressor's features, encoded once (CacheEncoder).
+        Tensor x0;
+        Tensor? images = null, frozenFeatures = null;
+        if (batch.Latents is { } cached) (x0, frozenFeatures) = Unpack(cached);
+        else
+        {
+            images = batch.Images ?? throw new ArgumentException("The batch holds neither images nor latents.", nameof(batch));
+            x0 = FrozenStageA.Latents(VqGan, images);
+            if (!TrainCompressor) frozenFeatures = FrozenFeatures(images);
+        }
+        using (x0)
         using (var tape = Tape.Record())
         {
-            Tensor features;
-            if (TrainCompressor) features = _compressor.Encode(images, training: true);
-            else using (Tape.NoGrad()) features = _compressor.Encode(images, training: false);
+            var features = TrainCompressor ? _compressor.Encode(images!, training: true) : frozenFeatures!;
 
             string effnetMode = "clean";
             if (draws.Generator.NextDouble() < Augmentation.EffnetDropout)
@@ -123,6 +133,66 @@ public sealed class StageBObjective : ITrainingObjective
                 });
             }
         }
+    }
+
+    /// <summary>
+    /// The frozen half of a step as a <see cref="LatentEncoder"/> for a <see cref="LatentCache"/>, valid only with a
+    /// frozen compressor: per image, Stage A's latent and the compressor's features, flattened and concatenated
+    /// ([B, c_in·h·w + c_e·h_e·w_e]; <see cref="Step"/> splits them again). <paramref name="resolution"/> is the
+    /// dataset's image side, which fixes both shapes; <paramref name="frozenIdentity"/> must name the weights of
+    /// Stage A and the compressor (e.g. a fingerprint of their files).
+    /// </summary>
+    public LatentEncoder CacheEncoder(string frozenIdentity, int resolution)
+    {
+        if (TrainCompressor)
+            throw new InvalidOperationException("Stage B can cache latents only with a frozen compressor: a trained one changes its features every update.");
+        using (var probe = Tensor.Zeros(1, 3, resolution, resolution))
+        using (var latent = FrozenStageA.Latents(VqGan, probe))
+        using (var features = FrozenFeatures(probe))
+            _cacheLayout = (latent.Shape.ToArray()[1..], features.Shape.ToArray()[1..]);
+        return new LatentEncoder($"{frozenIdentity};stage-b-x0+effnet;scale={VqGan.Config.ScaleFactor.ToString(System.Globalization.CultureInfo.InvariantCulture)};input={_compressor.InputSignature};side={resolution}", Pack);
+    }
+
+    private (int[] Latent, int[] Features)? _cacheLayout;
+
+    private Tensor FrozenFeatures(Tensor images)
+    {
+        using var _ = Tape.NoGrad();
+        return _compressor.Encode(images, training: false);
+    }
+
+    private Tensor Pack(Tensor images)
+    {
+        using var latent = FrozenStageA.Latents(VqGan, images);
+        using var features = FrozenFeatures(images);
+        int n = images.Size(0), a = (int)(latent.Numel / n), b = (int)(features.Numel / n);
+        var packed = Tensor.Empty(n, a + b);
+        Span<float> dst = packed.AsSpan();
+        ReadOnlySpan<float> l = latent.Contiguous().AsSpan(), f = features.Contiguous().AsSpan();
+        for (int i = 0; i < n; i++)
+        {
+            l.Slice(i * a, a).CopyTo(dst.Slice(i * (a + b), a));
+            f.Slice(i * b, b).CopyTo(dst.Slice(i * (a + b) + a, b));
+        }
+        return packed;
+    }
+
+    private (Tensor Latent, Tensor Features) Unpack(Tensor packed)
+    {
+        var (latentShape, featureShape) = _cacheLayout
+            ?? throw new InvalidOperationException("The batch holds cached latents, but this objective made no CacheEncoder to define their layout.");
+        int n = packed.Size(0), a = latentShape.Aggregate(1, (p, d) => p * d), b = featureShape.Aggregate(1, (p, d) => p * d);
+        if (packed.Rank != 2 || packed.Size(1) != a + b)
+            throw new InvalidDataException($"A cached Stage B sample has {packed.Numel / Math.Max(n, 1)} values; Stage A's latent {string.Join('×', latentShape)} and the features {string.Join('×', featureShape)} need {a + b}. Rebuild the latent cache.");
+        var latent = Tensor.Empty([n, .. latentShape]);
+        var features = Tensor.Empty([n, .. featureShape]);
+        ReadOnlySpan<float> src = packed.Contiguous().AsSpan();
+        for (int i = 0; i < n; i++)
+        {
+            src.Slice(i * (a + b), a).CopyTo(latent.AsSpan().Slice(i * a, a));
+            src.Slice(i * (a + b) + a, b).CopyTo(features.AsSpan().Slice(i * b, b));
+        }
+        return (latent, features);
     }
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)

@@ -114,4 +114,49 @@ public class StageBTrainerTests
         foreach (var (key, t) in stateA.Tensors)
             Assert.True(t.ToArray().AsSpan().SequenceEqual(stateB.Tensors[key].ToArray()), key);
     }
+    [Fact]
+    public void TrainingOnCachedLatentsGivesTheSameWeightsAsEncodingEachBatch()
+    {
+        // Frozen compressor: Stage A's latents and the features come from the cache; the draws (captions, effnet
+        // dropout and noise, t, ε) are the same, so both runs must end bit-identical.
+        using var data = Shapes(4, size: 64);
+        var dataset = Path.Combine(data.Path, "data");
+        TrainerOptions Options(string output) => new()
+        {
+            OutputFolder = output, Steps = 3, BatchSize = 2, LearningRate = 1e-3, Seed = 7,
+        };
+        using (var objective = StageB(trainCompressor: false))
+            new Trainer(objective, Open(dataset, resolution: 64), Options(Path.Combine(data.Path, "plain"))).Run();
+        using (var objective = StageB(trainCompressor: false))
+        {
+            var opened = Open(dataset, resolution: 64);
+            var encoder = objective.CacheEncoder("test-stage-a+compressor", 64);
+            using var cache = Wuerstchen.Data.LatentCache.Build(opened, Path.Combine(data.Path, "cache"), encoder, batchSize: 3);
+            new Trainer(objective, opened, Options(Path.Combine(data.Path, "cached"))) { Latents = cache }.Run();
+        }
+        using var a = WuerstchenDiffNeXt.FromPretrained(Path.Combine(data.Path, "plain", "decoder"));
+        using var b = WuerstchenDiffNeXt.FromPretrained(Path.Combine(data.Path, "cached", "decoder"));
+        Assert.True(Differ(Weights(WuerstchenDiffNeXt.FromPretrained(Path.Combine(DecoderFolder, "decoder"))), Weights(a)));
+        AssertBitIdentical(Weights(a), Weights(b));
+    }
+
+    [Fact]
+    public void TheCacheHoldsStageALatentsAndFeaturesAndNeedsAFrozenCompressor()
+    {
+        using (var trained = StageB(trainCompressor: true))
+            Assert.Throws<InvalidOperationException>(() => trained.CacheEncoder("id", 64));
+
+        using var objective = StageB(trainCompressor: false);
+        var encoder = objective.CacheEncoder("id", 64);
+        Assert.Contains("side=64", encoder.Identity);
+        Assert.NotEqual(encoder.Identity, objective.CacheEncoder("id", 128).Identity);
+        using var images = Wuerstchen.Tests.Pipelines.ImageEncoding.ImageEncodingFixtures.Picture(64, 64);
+        using var packed = encoder.Encode(images);
+        using var latent = objective.VqGan.Encode(images);
+        using var features = objective.Compressor.Encode(images, training: false);
+        Assert.Equal([1, (int)(latent.Numel + features.Numel)], packed.Shape.ToArray());
+        var values = packed.ToArray();
+        Assert.Equal(latent.ToArray().Select(v => v / objective.VqGan.Config.ScaleFactor), values.Take((int)latent.Numel));
+        Assert.Equal(features.ToArray(), values.Skip((int)latent.Numel));
+    }
 }
