@@ -39,6 +39,7 @@ public sealed class StageBObjective : ITrainingObjective
     private readonly TextConditioning _text;
     private readonly ISemanticCompressor _compressor;
     private readonly DdpmWuerstchenScheduler _scheduler = new();
+    private (int[] Latent, int[] Features)? _cacheLayout;   // per-sample shapes of a cached batch, set by CacheEncoder
 
     public WuerstchenDiffNeXt Decoder { get; }
     public PaellaVQModel VqGan { get; }
@@ -152,8 +153,6 @@ public sealed class StageBObjective : ITrainingObjective
             _cacheLayout = (latent.Shape.ToArray()[1..], features.Shape.ToArray()[1..]);
         return new LatentEncoder($"{frozenIdentity};stage-b-x0+effnet;scale={VqGan.Config.ScaleFactor.ToString(System.Globalization.CultureInfo.InvariantCulture)};input={_compressor.InputSignature};side={resolution}", Pack);
     }
-
-    private (int[] Latent, int[] Features)? _cacheLayout;
 
     private Tensor FrozenFeatures(Tensor images)
     {
