@@ -115,7 +115,7 @@ public static class TrainCommand
             StageCObjective c => c.CacheEncoder(Fingerprint(effnet)),
             LoraObjective l => l.CacheEncoder(Fingerprint(effnet)),
             StageBObjective { TrainCompressor: true } => throw new CliUsageException("--latent-cache", "Stage B caches the compressor's features, so it needs --freeze-effnet."),
-            StageBObjective b => b.CacheEncoder(Fingerprint(effnet, TrainModels.Component(parse.GetValue(o.StageA) ?? parse.GetValue(o.Init)!, "vqgan", "--stage-a")), dataset.Options.Resolution),
+            StageBObjective b => b.CacheEncoder(Fingerprint(effnet, TrainModels.StageBVqGanFolder(parse, o)), dataset.Options.Resolution),
             _ => throw new CliUsageException("--latent-cache", $"{objective.Name} does not train on cached latents."),
         };
         var cache = LatentCache.Build(dataset, folder, encoder, batchSize: parse.GetValue(o.Batch));

@@ -66,8 +66,7 @@ internal static class TrainModels
         var disposables = new List<IDisposable> { decoder };
         try
         {
-            string stageA = parse.GetValue(o.StageA) ?? init ?? throw new CliUsageException("--stage-a", "Stage B needs the frozen Stage A VQGAN (--stage-a DIR).");
-            var vqgan = PaellaVQModel.FromPretrained(Component(stageA, "vqgan", "--stage-a"));
+            var vqgan = PaellaVQModel.FromPretrained(StageBVqGanFolder(parse, o));
             disposables.Add(vqgan);
             var text = Text(parse, o, init, seed);
             disposables.Add(text);
@@ -83,6 +82,13 @@ internal static class TrainModels
             for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
             throw;
         }
+    }
+
+    /// <summary>Stage B's frozen Stage A: the vqgan folder of --stage-a, else of --init.</summary>
+    public static string StageBVqGanFolder(ParseResult parse, TrainOptions o)
+    {
+        string stageA = parse.GetValue(o.StageA) ?? parse.GetValue(o.Init) ?? throw new CliUsageException("--stage-a", "Stage B needs the frozen Stage A VQGAN (--stage-a DIR).");
+        return Component(stageA, "vqgan", "--stage-a");
     }
 
     public static ITrainingObjective Effnet(ParseResult parse, TrainOptions o, ulong seed)

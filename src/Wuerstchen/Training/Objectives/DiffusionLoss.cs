@@ -72,8 +72,8 @@ public static class DiffusionLoss
     {
         if (weighting == DiffusionLossWeighting.P2) return P2Weights(scheduler, timesteps);
         var w = new float[timesteps.Length];
-        for (int i = 0; i < w.Length; i++)
-            w[i] = weighting == DiffusionLossWeighting.Uniform ? 1f : 1f / scheduler.AlphaCumprod(timesteps[i]);
+        if (weighting == DiffusionLossWeighting.Uniform) Array.Fill(w, 1f);
+        else for (int i = 0; i < w.Length; i++) w[i] = 1f / scheduler.AlphaCumprod(timesteps[i]);
         return w;
     }
 

@@ -164,16 +164,10 @@ public sealed class StageBObjective : ITrainingObjective
     {
         using var latent = FrozenStageA.Latents(VqGan, images);
         using var features = FrozenFeatures(images);
-        int n = images.Size(0), a = (int)(latent.Numel / n), b = (int)(features.Numel / n);
-        var packed = Tensor.Empty(n, a + b);
-        Span<float> dst = packed.AsSpan();
-        ReadOnlySpan<float> l = latent.Contiguous().AsSpan(), f = features.Contiguous().AsSpan();
-        for (int i = 0; i < n; i++)
-        {
-            l.Slice(i * a, a).CopyTo(dst.Slice(i * (a + b), a));
-            f.Slice(i * b, b).CopyTo(dst.Slice(i * (a + b) + a, b));
-        }
-        return packed;
+        int n = images.Size(0);
+        using var flatLatent = latent.Reshape(n, -1);
+        using var flatFeatures = features.Reshape(n, -1);
+        return Ops.Cat([flatLatent, flatFeatures], 1);
     }
 
     private (Tensor Latent, Tensor Features) Unpack(Tensor packed)
@@ -183,15 +177,16 @@ public sealed class StageBObjective : ITrainingObjective
         int n = packed.Size(0), a = latentShape.Aggregate(1, (p, d) => p * d), b = featureShape.Aggregate(1, (p, d) => p * d);
         if (packed.Rank != 2 || packed.Size(1) != a + b)
             throw new InvalidDataException($"A cached Stage B sample has {packed.Numel / Math.Max(n, 1)} values; Stage A's latent {string.Join('×', latentShape)} and the features {string.Join('×', featureShape)} need {a + b}. Rebuild the latent cache.");
-        var latent = Tensor.Empty([n, .. latentShape]);
-        var features = Tensor.Empty([n, .. featureShape]);
-        ReadOnlySpan<float> src = packed.Contiguous().AsSpan();
-        for (int i = 0; i < n; i++)
+        return (Part(0, a, latentShape), Part(a, b, featureShape));
+
+        Tensor Part(int start, int length, int[] shape)
         {
-            src.Slice(i * (a + b), a).CopyTo(latent.AsSpan().Slice(i * a, a));
-            src.Slice(i * (a + b) + a, b).CopyTo(features.AsSpan().Slice(i * b, b));
+            var part = Tensor.Empty([n, .. shape]);
+            using var flat = part.Reshape(n, length);
+            using var columns = packed.Narrow(1, start, length);
+            flat.CopyFrom(columns);
+            return part;
         }
-        return (latent, features);
     }
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
