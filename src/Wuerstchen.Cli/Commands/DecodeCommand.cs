@@ -25,7 +25,7 @@ public static class DecodeCommand
         command.SetAction(parse =>
         {
             EncodeDecodeInputs.ApplyThreads(parse.GetValue(inputs.Threads));
-            var options = new SemanticDecodeOptions(parse.GetValue(inputs.Prompt) ?? "", parse.GetValue(inputs.Steps), parse.GetValue(inputs.Guidance));
+            var options = inputs.DecodeOptions(parse);
             return Run(context, parse.GetValue(latent)!, parse.GetValue(inputs.Vqgan), parse.GetValue(inputs.Decoder), parse.GetValue(output)!,
                 options, parse.GetValue(inputs.Seed), inputs.LatentScale(parse));
         });

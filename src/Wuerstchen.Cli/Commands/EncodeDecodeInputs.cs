@@ -40,6 +40,13 @@ internal sealed class EncodeDecodeInputs
 
     public Option<ulong?> Seed { get; } = new("--seed") { Description = "Seed of Stage B's noise (random when omitted; printed)." };
 
+    public Option<float> Strength { get; } = new("--strength")
+    {
+        Description = "Where Stage B starts: 1 from pure noise; below 1 from the image's own Stage A latent noised to t = strength " +
+                      "(the lower, the closer to the image), over ⌈steps · strength⌉ steps.",
+        DefaultValueFactory = _ => 1f,
+    };
+
     public Option<double> LatentMean { get; } = new("--latent-mean")
     {
         Description = "Stage C latents: latent_mean of the prior they belong to (its model_index.json), latent = (embedding + latent_std) / latent_mean; 42 as released, 1 for the default model.",
@@ -62,6 +69,14 @@ internal sealed class EncodeDecodeInputs
     public Option<int?> Threads { get; } = new("--threads") { Description = "Worker threads (default: all logical processors)." };
 
     public IEnumerable<Option> DecoderOptions => [Prompt, Steps, Guidance, Seed];
+
+    /// <summary>Stage B's options as parsed (<paramref name="strength"/> from <see cref="Strength"/> where the command has it).</summary>
+    public SemanticDecodeOptions DecodeOptions(ParseResult parse, int numImages = 1, bool withStrength = false)
+    {
+        float strength = withStrength ? parse.GetValue(Strength) : 1f;
+        if (!(strength > 0f && strength <= 1f)) throw new CliUsageException("--strength", $"must be in (0, 1], got {strength}.");
+        return new SemanticDecodeOptions(parse.GetValue(Prompt) ?? "", parse.GetValue(Steps), parse.GetValue(Guidance), numImages, strength);
+    }
 
     public static void ApplyThreads(int? threads)
     {

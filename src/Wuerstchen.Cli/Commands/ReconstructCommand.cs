@@ -20,13 +20,13 @@ public static class ReconstructCommand
         var command = new Command("reconstruct",
             "Encode and decode an image and print the PSNR: through Stage A (--vqgan), or through the semantic compressor and Stage B (--effnet --decoder).")
         {
-            image, inputs.Vqgan, inputs.Effnet, inputs.Decoder, output, inputs.Threads,
+            image, inputs.Vqgan, inputs.Effnet, inputs.Decoder, output, inputs.Strength, inputs.Threads,
         };
         foreach (var option in inputs.DecoderOptions) command.Add(option);
         command.SetAction(parse =>
         {
             EncodeDecodeInputs.ApplyThreads(parse.GetValue(inputs.Threads));
-            var options = new SemanticDecodeOptions(parse.GetValue(inputs.Prompt) ?? "", parse.GetValue(inputs.Steps), parse.GetValue(inputs.Guidance));
+            var options = inputs.DecodeOptions(parse, withStrength: true);
             return Run(context, parse.GetValue(image)!, parse.GetValue(inputs.Vqgan), parse.GetValue(inputs.Effnet), parse.GetValue(inputs.Decoder),
                 parse.GetValue(output), options, parse.GetValue(inputs.Seed));
         });
@@ -42,6 +42,8 @@ public static class ReconstructCommand
         if (!stageA && (effnet == null || decoder == null))
             throw new CliUsageException(effnet == null ? "--effnet" : "--decoder",
                 "the semantic reconstruction needs both --effnet and --decoder (or give --vqgan for a Stage A round trip).");
+        if (stageA && options.StartsFromImage)
+            throw new CliUsageException("--strength", "applies to the semantic reconstruction (--effnet --decoder), not to a Stage A round trip.");
         if (output != null) EncodeDecodeInputs.RequireOutputFolder("--output", output);
         using var image = EncodeDecodeInputs.ReadImage("IMAGE", imagePath);
         using var reconstruction = stageA
@@ -83,9 +85,11 @@ internal static class SemanticReconstruction
         using var codec = EncodeDecodeInputs.LoadEffnet("--effnet", effnetFolder);
         using var decoder = EncodeDecodeInputs.LoadDecoder("--decoder", decoderFolder, codec.Model.Config.CLatent, $"the compressor in '{effnetFolder}'");
         EncodeDecodeInputs.CheckSize("IMAGE", () => codec.CheckDecodable(image.Size(2), image.Size(3), decoder.SizeRules()));
+        using var stageA = options.StartsFromImage ? EncodeDecodeInputs.LoadVqgan("--decoder", decoderFolder) : null;
+        if (stageA != null) EncodeDecodeInputs.CheckSize("IMAGE", () => stageA.CheckImageSize(image.Size(2), image.Size(3)));
         var generator = EncodeDecodeInputs.Generator(context, seed);
         using var result = new StageProgress(context).Run(callbacks =>
-            codec.Reconstruct(decoder, image, options, generator, callbacks, context.Cancellation));
+            codec.Reconstruct(decoder, image, options, generator, callbacks, context.Cancellation, stageA));
         return result.Images!.Clone();
     }
 }

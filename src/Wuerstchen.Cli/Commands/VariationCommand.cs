@@ -19,7 +19,7 @@ public static class VariationCommand
         inputs.Decoder.Required = true;
         var command = new Command("variation", "Draw variations of an image: semantic compressor → Stage B (new noise, optional prompt) → Stage A.")
         {
-            image, inputs.Effnet, inputs.Decoder, output, count, inputs.Threads,
+            image, inputs.Effnet, inputs.Decoder, output, count, inputs.Strength, inputs.Threads,
         };
         foreach (var option in inputs.DecoderOptions) command.Add(option);
         command.SetAction(parse =>
@@ -27,7 +27,7 @@ public static class VariationCommand
             EncodeDecodeInputs.ApplyThreads(parse.GetValue(inputs.Threads));
             int n = parse.GetValue(count);
             if (n <= 0) throw new CliUsageException("--num-images", $"must be positive, got {n}.");
-            var options = new SemanticDecodeOptions(parse.GetValue(inputs.Prompt) ?? "", parse.GetValue(inputs.Steps), parse.GetValue(inputs.Guidance), n);
+            var options = inputs.DecodeOptions(parse, n, withStrength: true);
             string path = parse.GetValue(output)!;
             EncodeDecodeInputs.RequireOutputFolder("--output", path);
             using var source = EncodeDecodeInputs.ReadImage("IMAGE", parse.GetValue(image)!);

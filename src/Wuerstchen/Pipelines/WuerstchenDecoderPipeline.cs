@@ -70,6 +70,9 @@ public sealed class WuerstchenDecoderPipeline : IDisposable
     public ComponentSlot<IDecoderModel> Decoder => _decoder;
     public ComponentSlot<IVqDecoder> VqGan => _vqgan;
 
+    /// <summary>A fresh scheduler as this pipeline samples with (e.g. to noise latents for a run that starts part-way).</summary>
+    public DdpmWuerstchenScheduler CreateScheduler() => _createScheduler();
+
     /// <summary>The size rules with this decoder's scale and latent multiple (and a prior's resolution multiple).</summary>
     public ImageSizeRules SizeRules(double resolutionMultiple = ImageSizeRules.DefaultResolutionMultiple) =>
         new(resolutionMultiple, Constants.LatentDimScale, Constants.LatentMultiple);

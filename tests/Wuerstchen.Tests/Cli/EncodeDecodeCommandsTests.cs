@@ -66,6 +66,20 @@ public class EncodeDecodeCommandsTests
 
         Ok("variation", image, "--effnet", folder.Path, "--decoder", TinyDecoderPipeline, "--steps", "2", "--num-images", "2",
             "--prompt", "a red disc", "-o", folder.File("variation.png"));
+        // --strength below 1 redraws from the image's own noised Stage A latent: near 0, that is Stage A's round trip.
+        Ok("reconstruct", image, "--vqgan", TinyDecoderPipeline, "-o", folder.File("round-trip.png"));
+        Ok("reconstruct", image, "--effnet", effnet, "--decoder", TinyDecoderPipeline, "--steps", "4", "--seed", "4", "-o", folder.File("full.png"));
+        Ok("reconstruct", image, "--effnet", effnet, "--decoder", TinyDecoderPipeline, "--steps", "4", "--seed", "4", "--strength", "0.002",
+            "-o", folder.File("partial.png"));
+        using (var roundTrip = ImageFiles.ReadRgb(folder.File("round-trip.png")))
+        using (var full = ImageFiles.ReadRgb(folder.File("full.png")))
+        using (var partial = ImageFiles.ReadRgb(folder.File("partial.png")))
+        {
+            double near = ImageQuality.Psnr(roundTrip, partial), far = ImageQuality.Psnr(roundTrip, full);
+            Assert.True(near > 35 && near > far + 10, $"PSNR to the round trip: {near:F1} dB at --strength 0.002, {far:F1} dB without");
+        }
+        Ok("variation", image, "--effnet", folder.Path, "--decoder", TinyDecoderPipeline, "--steps", "4", "--strength", "0.5", "-o", folder.File("near.png"));
+        Assert.True(File.Exists(folder.File("near.png")));
         var first = File.ReadAllBytes(folder.File("variation-0.png"));
         var second = File.ReadAllBytes(folder.File("variation-1.png"));
         Assert.NotEqual(first, second);
@@ -97,6 +111,8 @@ public class EncodeDecodeCommandsTests
         Usage("IMAGE", "steps of 128", "reconstruct", square, "--effnet", effnet, "--decoder", TinyDecoderPipeline);
         Usage("--decoder", "8-channel", "variation", square, "--effnet", wide, "--decoder", TinyDecoderPipeline, "-o", folder.File("v.png"));
         Usage("--decoder", "needs both", "reconstruct", square, "--effnet", effnet);
+        Usage("--strength", "(0, 1]", "reconstruct", square, "--effnet", effnet, "--decoder", TinyDecoderPipeline, "--strength", "0");
+        Usage("--strength", "Stage A round trip", "reconstruct", square, "--vqgan", TinyVqgan, "--strength", "0.5");
 
         string latent = folder.File("stage_c.safetensors");
         using (var small = Wuerstchen.Tensors.Tensor.Zeros(1, 8, 3, 3)) LatentFile.Save(latent, small, LatentSpace.StageC);

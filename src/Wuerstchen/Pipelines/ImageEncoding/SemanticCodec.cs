@@ -11,7 +11,29 @@ namespace Wuerstchen.Pipelines.ImageEncoding;
 /// <param name="Steps">Stage B steps, uniform in t (12 as diffusers).</param>
 /// <param name="Guidance">Classifier-free guidance against zero embeddings; off for ≤ 1 (the default 0).</param>
 /// <param name="NumImages">Decodes per embedding, each from its own noise: variations of one image.</param>
-public sealed record SemanticDecodeOptions(string Prompt = "", int Steps = 12, float Guidance = 0f, int NumImages = 1);
+/// <param name="Strength">
+/// Where in t Stage B starts: 1 (the default) from pure noise; below 1 from the image's own Stage A latent noised to
+/// t = Strength (image-to-image at Stage B: the lower, the closer to the image), over ⌈Steps · Strength⌉ steps.
+/// </param>
+public sealed record SemanticDecodeOptions(string Prompt = "", int Steps = 12, float Guidance = 0f, int NumImages = 1, float Strength = 1f)
+{
+    /// <summary>Whether Stage B starts part-way, from the image's noised Stage A latent.</summary>
+    public bool StartsFromImage => Strength < 1f;
+
+    /// <summary>Throws for steps ≤ 0 or a strength outside (0, 1], naming the argument.</summary>
+    public void Validate()
+    {
+        if (Steps <= 0) throw new ArgumentException($"Steps must be positive, got {Steps}.", nameof(Steps));
+        if (!(Strength > 0f && Strength <= 1f)) throw new ArgumentException($"Strength must be in (0, 1], got {Strength}.", nameof(Strength));
+    }
+
+    /// <summary>The schedule from t = Strength down to 0 in ⌈Steps · Strength⌉ uniform steps.</summary>
+    public float[] PartialTimesteps()
+    {
+        int n = Math.Max(1, (int)Math.Ceiling(Steps * (double)Strength - 1e-6));
+        return Enumerable.Range(0, n + 1).Select(i => (float)(Strength * (1.0 - (double)i / n))).ToArray();
+    }
+}
 
 /// <summary>
 /// The semantic compressor as an image codec — the paper's reconstruction path: image → 3/4 downscale →
@@ -80,26 +102,43 @@ public sealed class SemanticCodec(EfficientNetEncoder effnet) : IDisposable
     /// <summary>The <see cref="LatentSpace.StageC"/> latent of images in [0, 1]: <c>(embedding + latent_std) / latent_mean</c>.</summary>
     public Tensor EncodeStageC(Tensor images, StageCLatentScale scale) => Model.EncodeStageC(images, scale);
 
-    /// <summary>Image → embedding → Stage B → Stage A: the reconstruction (or, with several images, variations).</summary>
+    /// <summary>
+    /// Image → embedding → Stage B → Stage A: the reconstruction (or, with several images, variations). With
+    /// <see cref="SemanticDecodeOptions.StartsFromImage"/>, Stage B starts from the image's Stage A latent (encoded by
+    /// <paramref name="stageA"/>, which must then be given) noised to t = strength, its noise drawn first from
+    /// <paramref name="generator"/>.
+    /// </summary>
     public DecoderResult Reconstruct(WuerstchenDecoderPipeline decoder, Tensor images, SemanticDecodeOptions options,
-        TorchGenerator generator, PipelineCallbacks? callbacks = null, CancellationToken cancellation = default)
+        TorchGenerator generator, PipelineCallbacks? callbacks = null, CancellationToken cancellation = default, StageACodec? stageA = null)
     {
+        options.Validate();
         CheckDecodable(images.Size(2), images.Size(3), decoder.SizeRules());
         using var embeddings = ImageEmbeddings(images);
-        return Decode(decoder, embeddings, options, generator, callbacks, cancellation);
+        if (!options.StartsFromImage) return Decode(decoder, embeddings, options, generator, callbacks, cancellation);
+        if (stageA == null)
+            throw new ArgumentException($"a strength below 1 ({options.Strength}) starts Stage B from the image's Stage A latent: give the Stage A codec.", nameof(stageA));
+
+        using var latents = stageA.Encode(images);
+        using var repeated = BatchRows.Take(latents, BatchRows.RepeatInterleave(latents.Size(0), options.NumImages));
+        using var noise = generator.Randn(repeated.Shape);
+        var timesteps = options.PartialTimesteps();
+        using var start = decoder.CreateScheduler().AddNoise(repeated, noise, [timesteps[0]]);
+        return decoder.Run(Request(embeddings, options) with { Latents = start, Timesteps = timesteps }, generator, callbacks, cancellation);
     }
 
     /// <summary>Stage B + Stage A from image embeddings (e.g. <see cref="StageCLatentScale.ToEmbeddings"/> of a <see cref="LatentSpace.StageC"/> latent file).</summary>
     public static DecoderResult Decode(WuerstchenDecoderPipeline decoder, Tensor imageEmbeddings, SemanticDecodeOptions options,
         TorchGenerator generator, PipelineCallbacks? callbacks = null, CancellationToken cancellation = default) =>
-        decoder.Run(new DecoderRequest
-        {
-            ImageEmbeddings = imageEmbeddings,
-            Prompts = [options.Prompt],
-            NumInferenceSteps = options.Steps,
-            GuidanceScale = options.Guidance,
-            NumImagesPerPrompt = options.NumImages,
-        }, generator, callbacks, cancellation);
+        decoder.Run(Request(imageEmbeddings, options), generator, callbacks, cancellation);
+
+    private static DecoderRequest Request(Tensor imageEmbeddings, SemanticDecodeOptions options) => new()
+    {
+        ImageEmbeddings = imageEmbeddings,
+        Prompts = [options.Prompt],
+        NumInferenceSteps = options.Steps,
+        GuidanceScale = options.Guidance,
+        NumImagesPerPrompt = options.NumImages,
+    };
 
     /// <summary>The image-embedding channels the decoder of a <c>WuerstchenDecoderPipeline</c> folder expects (<c>effnet_embd</c>, 16 released).</summary>
     public static int DecoderEmbeddingChannels(string decoderPipelineFolder)

@@ -44,6 +44,63 @@ public class SemanticCodecTests
     }
 
     [Fact]
+    public void Reconstruct_BelowStrengthOne_StartsFromTheImagesNoisedStageALatent()
+    {
+        using var folder = new TempFolder();
+        ImageEncodingFixtures.WriteEffnet(folder.Path);
+        using var codec = SemanticCodec.FromFolder(folder.Path);
+        using var decoder = WuerstchenDecoderPipeline.FromPretrained(ImageEncodingFixtures.TinyDecoderPipeline);
+        using var stageA = StageACodec.FromFolder(ImageEncodingFixtures.TinyDecoderPipeline);
+        using var image = ImageEncodingFixtures.Picture(128, 128);
+
+        // Two images from one embedding, strength 0.5 over 4 steps: t = 0.5, 0.25, 0; the start is the image's
+        // Stage A latent (once per image) noised to t = 0.5 with the generator's first draw.
+        var options = new SemanticDecodeOptions(Steps: 4, NumImages: 2, Strength: 0.5f);
+        Assert.Equal([0.5f, 0.25f, 0f], options.PartialTimesteps());
+        Tensor? start = null;
+        var seenTimesteps = new List<float>();
+        var callbacks = new PipelineCallbacks
+        {
+            Inspect = (name, t) =>
+            {
+                if (name == "initial_latents") start = t.Clone();
+                if (name.EndsWith(".t")) seenTimesteps.Add(t.ToArray()[0]);
+            },
+        };
+        using var result = codec.Reconstruct(decoder, image, options, new TorchGenerator(9), callbacks, stageA: stageA);
+        Assert.Equal([2, 3, 128, 128], result.Images!.Shape.ToArray());
+        Assert.Equal([0.5f, 0.25f], seenTimesteps);
+
+        using var latent = stageA.Encode(image);
+        using var twice = Ops.Cat([latent, latent], 0);
+        using var noise = new TorchGenerator(9).Randn(twice.Shape);
+        using var expected = decoder.CreateScheduler().AddNoise(twice, noise, [0.5f]);
+        using (start) TensorAssert.Close(expected, start!, 1e-6, 1e-6, "initial latents");
+
+        // Near t = 0 the result is Stage A's round trip of the image; from pure noise it is not.
+        using var roundTrip = stageA.Reconstruct(image);
+        using var close = codec.Reconstruct(decoder, image, new SemanticDecodeOptions(Steps: 4, Strength: 0.002f), new TorchGenerator(9), stageA: stageA);
+        using var fromNoise = codec.Reconstruct(decoder, image, new SemanticDecodeOptions(Steps: 4), new TorchGenerator(9), stageA: stageA);
+        double near = ImageQuality.Psnr(roundTrip, close.Images!), far = ImageQuality.Psnr(roundTrip, fromNoise.Images!);
+        Assert.True(near > 35 && near > far + 10, $"PSNR to the round trip: {near:F1} dB at strength 0.002, {far:F1} dB from noise");
+    }
+
+    [Fact]
+    public void Reconstruct_BelowStrengthOne_NeedsStageAAndAValidStrength()
+    {
+        using var folder = new TempFolder();
+        ImageEncodingFixtures.WriteEffnet(folder.Path);
+        using var codec = SemanticCodec.FromFolder(folder.Path);
+        using var decoder = WuerstchenDecoderPipeline.FromPretrained(ImageEncodingFixtures.TinyDecoderPipeline);
+        using var image = ImageEncodingFixtures.Picture(128, 128);
+        var e = Assert.Throws<ArgumentException>(() => codec.Reconstruct(decoder, image, new SemanticDecodeOptions(Strength: 0.5f), new TorchGenerator(1)));
+        Assert.Contains("Stage A", e.Message);
+        foreach (float bad in new[] { 0f, -0.5f, 1.5f, float.NaN })
+            Assert.Contains("Strength", Assert.Throws<ArgumentException>(() => new SemanticDecodeOptions(Strength: bad).Validate()).Message);
+        Assert.Equal([1f / 3, 0f], new SemanticDecodeOptions(Steps: 3, Strength: 1f / 3).PartialTimesteps());
+    }
+
+    [Fact]
     public void CheckDecodable_NamesTheImageSizeAndTheUsableStep()
     {
         using var ws = Wuerstchen.Models.Weights.WeightSource.Meta();
