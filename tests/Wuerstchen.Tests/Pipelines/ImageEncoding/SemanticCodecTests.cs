@@ -10,14 +10,32 @@ namespace Wuerstchen.Tests.Pipelines.ImageEncoding;
 
 public class SemanticCodecTests
 {
+    /// <summary>A random-weights compressor (saved in a folder with an effnet subfolder), the tiny decoder pipeline, a 128² picture.</summary>
+    private sealed class Rig : IDisposable
+    {
+        private readonly TempFolder _folder = new();
+
+        public Rig()
+        {
+            ImageEncodingFixtures.WriteEffnet(_folder.Path);
+            Codec = SemanticCodec.FromFolder(_folder.Path);
+        }
+
+        public SemanticCodec Codec { get; }
+        public WuerstchenDecoderPipeline Decoder { get; } = WuerstchenDecoderPipeline.FromPretrained(ImageEncodingFixtures.TinyDecoderPipeline);
+        public Tensor Image { get; } = ImageEncodingFixtures.Picture(128, 128);
+
+        public void Dispose()
+        {
+            Image.Dispose(); Decoder.Dispose(); Codec.Dispose(); _folder.Dispose();
+        }
+    }
+
     [Fact]
     public void Reconstruct_ConditionsStageBOnTheMapperOutputOfTheThreeQuarterImage()
     {
-        using var folder = new TempFolder();
-        ImageEncodingFixtures.WriteEffnet(folder.Path);
-        using var codec = SemanticCodec.FromFolder(folder.Path);            // a folder with an effnet subfolder
-        using var decoder = WuerstchenDecoderPipeline.FromPretrained(ImageEncodingFixtures.TinyDecoderPipeline);
-        using var image = ImageEncodingFixtures.Picture(128, 128);
+        using var rig = new Rig();
+        var (codec, decoder, image) = (rig.Codec, rig.Decoder, rig.Image);
 
         Tensor? seen = null;
         var callbacks = new PipelineCallbacks { Inspect = (name, t) => { if (name == "effnet") seen = t.Clone(); } };
@@ -46,12 +64,9 @@ public class SemanticCodecTests
     [Fact]
     public void Reconstruct_BelowStrengthOne_StartsFromTheImagesNoisedStageALatent()
     {
-        using var folder = new TempFolder();
-        ImageEncodingFixtures.WriteEffnet(folder.Path);
-        using var codec = SemanticCodec.FromFolder(folder.Path);
-        using var decoder = WuerstchenDecoderPipeline.FromPretrained(ImageEncodingFixtures.TinyDecoderPipeline);
+        using var rig = new Rig();
+        var (codec, decoder, image) = (rig.Codec, rig.Decoder, rig.Image);
         using var stageA = StageACodec.FromFolder(ImageEncodingFixtures.TinyDecoderPipeline);
-        using var image = ImageEncodingFixtures.Picture(128, 128);
 
         // Two images from one embedding, strength 0.5 over 4 steps: t = 0.5, 0.25, 0; the start is the image's
         // Stage A latent (once per image) noised to t = 0.5 with the generator's first draw.
@@ -88,11 +103,8 @@ public class SemanticCodecTests
     [Fact]
     public void Reconstruct_BelowStrengthOne_NeedsStageAAndAValidStrength()
     {
-        using var folder = new TempFolder();
-        ImageEncodingFixtures.WriteEffnet(folder.Path);
-        using var codec = SemanticCodec.FromFolder(folder.Path);
-        using var decoder = WuerstchenDecoderPipeline.FromPretrained(ImageEncodingFixtures.TinyDecoderPipeline);
-        using var image = ImageEncodingFixtures.Picture(128, 128);
+        using var rig = new Rig();
+        var (codec, decoder, image) = (rig.Codec, rig.Decoder, rig.Image);
         var e = Assert.Throws<ArgumentException>(() => codec.Reconstruct(decoder, image, new SemanticDecodeOptions(Strength: 0.5f), new TorchGenerator(1)));
         Assert.Contains("Stage A", e.Message);
         foreach (float bad in new[] { 0f, -0.5f, 1.5f, float.NaN })
