@@ -75,7 +75,8 @@ internal static class TrainModels
                 ? EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet"), writable: !freeze)
                 : EfficientNetEncoder.CreateForTraining(EffnetConfig(parse, o) with { CLatent = decoder.Config.EffnetEmbd }, seed);
             return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
-                new StageBAugmentation(CaptionDropout: Probability(parse, o.CaptionDropout), EffnetDropout: Probability(parse, o.EffnetDropout), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
+                new StageBAugmentation(CaptionDropout: Probability(parse, o.CaptionDropout), EffnetDropout: Probability(parse, o.EffnetDropout),
+                    EffnetCoarsen: Probability(parse, o.EffnetCoarsen), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
         }
         catch
         {

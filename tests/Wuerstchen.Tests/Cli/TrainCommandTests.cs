@@ -198,6 +198,9 @@ public class TrainCommandTests
         result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--caption-dropout", "-0.1");
         Assert.Equal(CliApp.ExitUsage, result.ExitCode);
         Assert.Contains("--caption-dropout", result.Error);
+        result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--effnet-coarsen", "2");
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--effnet-coarsen", result.Error);
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "a rejected run wrote to its output");
     }
 }

@@ -14,8 +14,27 @@ namespace Wuerstchen.Training.Trainers;
 /// <param name="CaptionDropout">every caption → "" with this probability</param>
 /// <param name="EffnetDropout">effnet features zeroed (the decoder's unconditional input)</param>
 /// <param name="EffnetNoise">otherwise, features noised by the forward process at t ~ U(0, <paramref name="EffnetNoiseMaxT"/>) per sample</param>
+/// <param name="EffnetCoarsen">
+/// otherwise (before any noising), features blurred spatially with this probability: resized down by
+/// <paramref name="EffnetCoarsenFactor"/> (antialiased bilinear, i.e. area-like) and back up (bilinear). Not in
+/// SPEC §7.3 (0, its default, draws nothing, so the recipe is unchanged): a generated Stage C latent carries the
+/// object's class in its features but draws its outline loosely, and a decoder that only ever saw sharp outlines
+/// follows the outline; a blurred one makes it read the shape from the features and the caption.
+/// </param>
 public sealed record StageBAugmentation(double CaptionDropout = 0.05, double EffnetDropout = 0.05, double EffnetNoise = 0.3, float EffnetNoiseMaxT = 0.5f,
-    DiffusionLossWeighting LossWeighting = DiffusionLossWeighting.P2);
+    DiffusionLossWeighting LossWeighting = DiffusionLossWeighting.P2, double EffnetCoarsen = 0, int EffnetCoarsenFactor = 2)
+{
+    /// <summary>
+    /// <paramref name="features"/> [B, C, h, w] resized to ⌈h / f⌉ × ⌈w / f⌉ (antialiased bilinear) and back to h × w
+    /// (bilinear); recorded, so a trained compressor gets its gradient through it.
+    /// </summary>
+    public Tensor Coarsen(Tensor features)
+    {
+        int f = EffnetCoarsenFactor, h = features.Size(2), w = features.Size(3);
+        using var small = Ops.Interpolate(features, (h + f - 1) / f, (w + f - 1) / f, InterpolationMode.Bilinear, antialias: true);
+        return Ops.Interpolate(small, h, w, InterpolationMode.Bilinear);
+    }
+}
 
 /// <summary>
 /// Stage B (the decoder) per SPEC §7.3. Per batch, draws in this order:
@@ -23,7 +42,8 @@ public sealed record StageBAugmentation(double CaptionDropout = 0.05, double Eff
 /// captions ← "" with p = 0.05
 /// x0 = vqgan.encode(images) / scale_factor                 (frozen Stage A, un-quantised latents)
 /// e  = compressor(images)                                  (trained jointly, or frozen)
-/// e  ← 0 with p = 0.05, else with p = 0.3: √ᾱ(s) e + √(1 − ᾱ(s)) ε′, s ~ U(0, 0.5) per sample
+/// e  ← 0 with p = 0.05, else [only if EffnetCoarsen &gt; 0: blurred with p = EffnetCoarsen, then]
+///      with p = 0.3: √ᾱ(s) e + √(1 − ᾱ(s)) ε′, s ~ U(0, 0.5) per sample
 /// t  ~ authors' sampler; ε ~ N(0, I); x_t = √ᾱ x0 + √(1 − ᾱ) ε
 /// loss = p2-weighted ε loss of decoder(x_t, t, e, clip(captions))
 /// </code>
@@ -97,23 +117,27 @@ public sealed class StageBObjective : ITrainingObjective
         {
             var features = TrainCompressor ? _compressor.Encode(images!, training: true) : frozenFeatures!;
 
-            string effnetMode = "clean";
+            bool zeroed = false, coarsened = false, effnetNoised = false;
             if (draws.Generator.NextDouble() < Augmentation.EffnetDropout)
             {
-                effnetMode = "zeroed";
-                var zeros = Tensor.Zeros(features.Shape);
-                features.Dispose();
-                features = zeros;
+                zeroed = true;
+                Replace(ref features, Tensor.Zeros(features.Shape));
             }
-            else if (draws.Generator.NextDouble() < Augmentation.EffnetNoise)
+            else
             {
-                effnetMode = "noised";
-                var s = draws.UniformTimesteps(n);
-                for (int b = 0; b < n; b++) s[b] *= Augmentation.EffnetNoiseMaxT;
-                using var effnetNoise = draws.Noise(features.Shape.ToArray());
-                var noisedFeatures = RecordedForwardDiffusion.AddNoise(features, effnetNoise, s, _scheduler);
-                features.Dispose();
-                features = noisedFeatures;
+                if (Augmentation.EffnetCoarsen > 0 && draws.Generator.NextDouble() < Augmentation.EffnetCoarsen)
+                {
+                    coarsened = true;
+                    Replace(ref features, Augmentation.Coarsen(features));
+                }
+                if (draws.Generator.NextDouble() < Augmentation.EffnetNoise)
+                {
+                    effnetNoised = true;
+                    var s = draws.UniformTimesteps(n);
+                    for (int b = 0; b < n; b++) s[b] *= Augmentation.EffnetNoiseMaxT;
+                    using var effnetNoise = draws.Noise(features.Shape.ToArray());
+                    Replace(ref features, RecordedForwardDiffusion.AddNoise(features, effnetNoise, s, _scheduler));
+                }
             }
 
             using (features)
@@ -129,11 +153,18 @@ public sealed class StageBObjective : ITrainingObjective
                 return new StepResult(loss.Item(), new Dictionary<string, double>
                 {
                     ["captions_dropped"] = dropCaptions ? 1 : 0,
-                    ["effnet_zeroed"] = effnetMode == "zeroed" ? 1 : 0,
-                    ["effnet_noised"] = effnetMode == "noised" ? 1 : 0,
+                    ["effnet_zeroed"] = zeroed ? 1 : 0,
+                    ["effnet_noised"] = effnetNoised ? 1 : 0,
+                    ["effnet_coarsened"] = coarsened ? 1 : 0,
                 });
             }
         }
+    }
+
+    private static void Replace(ref Tensor features, Tensor replacement)
+    {
+        features.Dispose();
+        features = replacement;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Wuerstchen.Tensors;
 using Wuerstchen.Training.Objectives;
 using Wuerstchen.Models;
 using Wuerstchen.Models.EfficientNet;
@@ -10,12 +11,55 @@ namespace Wuerstchen.Tests.Training.Trainers;
 public class StageBTrainerTests
 {
     /// <summary>The tiny decoder pipeline fine-tuned with a tiny EfficientNet (c_latent 8) trained jointly from scratch.</summary>
-    internal static StageBObjective StageB(bool trainCompressor = true, DiffusionLossWeighting weighting = DiffusionLossWeighting.P2) =>
+    internal static StageBObjective StageB(bool trainCompressor = true, DiffusionLossWeighting weighting = DiffusionLossWeighting.P2, double coarsen = 0) =>
         new(WuerstchenDiffNeXt.FromPretrained(Path.Combine(DecoderFolder, "decoder"), writable: true),
             PaellaVQModel.FromPretrained(Path.Combine(DecoderFolder, "vqgan")),
             TextConditioning.FromPipelineFolder(DecoderFolder, train: false),
             new EfficientNetCompressor(EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 3), downscaleForStageC: false),
-            trainCompressor, new StageBAugmentation(LossWeighting: weighting));
+            trainCompressor, new StageBAugmentation(LossWeighting: weighting, EffnetCoarsen: coarsen));
+
+    [Fact]
+    public void CoarsenBlursTheFeaturesAndKeepsTheirSizeAndMean()
+    {
+        var augmentation = new StageBAugmentation(EffnetCoarsen: 1);
+        using (var constant = Tensor.Full(0.7f, 2, 3, 5, 7))
+        using (var same = augmentation.Coarsen(constant))
+            Assert.All(same.ToArray(), v => Assert.Equal(0.7f, v, 1e-5f));      // odd sides: 5 × 7 → 3 × 4 → 5 × 7
+
+        // One hot cell of a 12 × 12 map spreads into its neighbours: lower peak, a wider footprint, about the same sum.
+        var values = new float[144];
+        values[5 * 12 + 6] = 1;
+        using var impulse = Tensor.FromArray(values, 1, 1, 12, 12);
+        using var blurred = augmentation.Coarsen(impulse);
+        var b = blurred.ToArray();
+        Assert.InRange(b.Max(), 0.05f, 0.5f);
+        Assert.True(b.Count(v => v > 0.01f) >= 9, string.Join(" ", b.Select(v => v.ToString("F2"))));
+        Assert.InRange(b.Sum(), 0.8f, 1.2f);
+    }
+
+    [Fact]
+    public void CoarsenedBatchesAreLoggedAndChangeTheUpdate()
+    {
+        using var data = Shapes(2, size: 64);
+        var weights = new Dictionary<double, Dictionary<string, float[]>>();
+        foreach (double coarsen in new[] { 0.0, 1.0 })
+        {
+            var output = Path.Combine(data.Path, $"out-{coarsen}");
+            using (var objective = StageB(trainCompressor: false, coarsen: coarsen))
+                new Trainer(objective, Open(Path.Combine(data.Path, "data"), resolution: 64), new TrainerOptions
+                {
+                    OutputFolder = output, Steps = 2, BatchSize = 1, LearningRate = 1e-3, Seed = 5, LogEvery = 1,
+                }).Run();
+            var logged = File.ReadLines(Path.Combine(output, "train_log.jsonl"))
+                .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+                .Select(e => (Zeroed: e.GetProperty("effnet_zeroed").GetDouble(), Coarsened: e.GetProperty("effnet_coarsened").GetDouble())).ToList();
+            Assert.Equal(2, logged.Count);
+            Assert.All(logged, l => Assert.Equal(coarsen > 0 && l.Zeroed == 0 ? 1.0 : 0.0, l.Coarsened));
+            using var decoder = WuerstchenDiffNeXt.FromPretrained(Path.Combine(output, "decoder"));
+            weights[coarsen] = Weights(decoder);
+        }
+        Assert.True(Differ(weights[0.0], weights[1.0]));
+    }
 
     [Theory]
     [InlineData(2, 10.67)]   // stride 32, the released compressor's: the released constant
