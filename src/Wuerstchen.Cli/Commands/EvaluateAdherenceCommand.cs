@@ -17,19 +17,24 @@ public static class EvaluateAdherenceCommand
         var dataset = new Option<string?>("--shapes-dataset") { Description = "A folder written by 'make-dataset shapes' (scores the analyser against the known attributes)." };
         var model = new Option<string?>("--model") { Description = "Generate the fixed prompt set with this model (a folder with prior/, decoder/ and defaults.json, or 'default' for the default model) and score it." };
         var limit = new Option<int?>("--limit") { Description = "Score only the first N samples of --shapes-dataset." };
+        var probe = new Option<string?>("--probe")
+        {
+            Description = "With --model: also read each prompt's prior latent with the compressor's shape probes (an effnet_labels folder, or a 'train effnet --label-weight' output), to tell the prior's wrong shapes from Stage B's.",
+        };
         var output = new Option<string?>("--output") { Description = "Folder to save the report (adherence.json, adherence.md; with --model also images/) into." };
         var command = new Command("evaluate-adherence", "Score prompt adherence: dominant object colour and shape class recovered from pixels.")
         {
-            model, images, dataset, limit, output,
+            model, images, dataset, limit, probe, output,
         };
         command.SetAction(parse => parse.GetValue(model) is { } m
-            ? RunModel(context, m, parse.GetValue(images), parse.GetValue(dataset), parse.GetValue(output))
-            : Run(context, parse.GetValue(images), parse.GetValue(dataset), parse.GetValue(limit), parse.GetValue(output)));
+            ? RunModel(context, m, parse.GetValue(images), parse.GetValue(dataset), parse.GetValue(probe), parse.GetValue(output))
+            : Run(context, parse.GetValue(images), parse.GetValue(dataset), parse.GetValue(limit), parse.GetValue(probe), parse.GetValue(output)));
         return command;
     }
 
-    private static int Run(CliContext context, string? images, string? dataset, int? limit, string? output)
+    private static int Run(CliContext context, string? images, string? dataset, int? limit, string? probe, string? output)
     {
+        if (probe is not null) throw new CliUsageException("--probe", "reads the prior's latents, so it needs --model.");
         if ((images is null) == (dataset is null))
             throw new CliUsageException("--images", "give exactly one of --images DIR or --shapes-dataset DIR.");
         string folder = (images ?? dataset)!;
@@ -43,7 +48,7 @@ public static class EvaluateAdherenceCommand
         return CliApp.ExitSuccess;
     }
 
-    private static int RunModel(CliContext context, string model, string? images, string? dataset, string? output)
+    private static int RunModel(CliContext context, string model, string? images, string? dataset, string? probeFolder, string? output)
     {
         if (images is not null || dataset is not null)
             throw new CliUsageException("--model", "give exactly one of --model, --images or --shapes-dataset.");
@@ -58,9 +63,20 @@ public static class EvaluateAdherenceCommand
         }
         var prompts = AdherencePromptSet.Default;
         var progress = new Progress<int>(n => context.Error.WriteLine($"{n}/{prompts.Count} prompts"));
-        var report = ModelAdherence.Run(found, prompts, output is null ? null : Path.Combine(output, "images"), progress);
+        using var probe = probeFolder is null ? null : LoadProbe(probeFolder);
+        var report = ModelAdherence.Run(found, prompts, output is null ? null : Path.Combine(output, "images"), progress, probe);
         if (output is not null) report.Save(output);
         context.Output.WriteLine(report.Summary);
+        if (report.ProbeSummary is { } line) context.Output.WriteLine(line);
         return CliApp.ExitSuccess;
+    }
+
+    private static EmbeddingShapeProbe LoadProbe(string folder)
+    {
+        try { return EmbeddingShapeProbe.FromFolder(folder); }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException("--probe", e.Message);
+        }
     }
 }

@@ -5,9 +5,12 @@ using Wuerstchen.IO;
 
 namespace Wuerstchen.Evaluation;
 
-/// <summary>The analyser's verdict on one prompt's picture.</summary>
-public sealed record PromptResult(AdherencePrompt Prompt, ImageAnalysis Analysis, string? ImagePath = null)
+/// <summary>The analyser's verdict on one prompt's picture (and, with a probe, what the prior's latent carried).</summary>
+public sealed record PromptResult(AdherencePrompt Prompt, ImageAnalysis Analysis, string? ImagePath = null, ProbeReading? Probe = null)
 {
+    /// <summary>Whether <see cref="EmbeddingShapeProbe"/> read the prompt's shape in the prior's latent (null: no probe).</summary>
+    public bool? ProbeShapeCorrect => Probe is null ? null : Probe.Shape == Prompt.Shape;
+
     public bool ColorCorrect => Analysis.Object?.ColorName == Prompt.Color;
     public bool ShapeCorrect => Analysis.Object?.Shape == Prompt.Shape;
     public bool BothCorrect => ColorCorrect && ShapeCorrect;
@@ -42,6 +45,14 @@ public sealed class AdherenceReport
 
     private double Fraction(Func<PromptResult, bool> correct) => Results.Count(correct) / (double)Results.Count;
 
+    /// <summary>With probe readings on every prompt: the fraction whose prior latent carries the prompt's shape; else null.</summary>
+    public double? ProbeShapeAccuracy => Results.All(r => r.Probe is not null) ? Fraction(r => r.ProbeShapeCorrect == true) : null;
+
+    /// <summary>"probe: the prior's latents carry the prompt's shape for 85.4% (41/48)", or null without probes.</summary>
+    public string? ProbeSummary => ProbeShapeAccuracy is { } a
+        ? string.Create(CultureInfo.InvariantCulture, $"probe: the prior's latents carry the prompt's shape for {Percent(a)} ({Results.Count(r => r.ProbeShapeCorrect == true)}/{Count})")
+        : null;
+
     /// <summary>One line: "colour 95.8%, shape 89.6%, both 87.5% (42/48), background 100.0% — goal ≥ 80% met".</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
         $"colour {Percent(ColorAccuracy)}, shape {Percent(ShapeAccuracy)}, both {Percent(BothAccuracy)} ({Results.Count(r => r.BothCorrect)}/{Count}), background {Percent(BackgroundAccuracy)} — goal ≥ {Goal * 100:F0}% {(MeetsGoal ? "met" : "not met")}");
@@ -53,14 +64,17 @@ public sealed class AdherenceReport
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Prompt adherence").AppendLine().AppendLine(Summary).AppendLine();
-        sb.AppendLine("| # | prompt | colour | shape | both | detected | background |");
-        sb.AppendLine("|---|---|---|---|---|---|---|");
+        bool probed = ProbeSummary is not null;
+        if (probed) sb.AppendLine(ProbeSummary).AppendLine();
+        sb.AppendLine("| # | prompt | colour | shape | both | detected | background |" + (probed ? " probe |" : ""));
+        sb.AppendLine("|---|---|---|---|---|---|---|" + (probed ? "---|" : ""));
         foreach (var r in Results)
         {
             var o = r.Analysis.Object;
             string detected = o is null ? "nothing" : $"{o.ColorName} {o.Shape.ToString().ToLowerInvariant()}";
+            string probe = !probed ? "" : $" {ProbeName(r.Probe!)}{(r.ProbeShapeCorrect == true ? "" : " ✗")} |";
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Prompt.Index} | {r.Prompt.Text} | {Mark(r.ColorCorrect)} | {Mark(r.ShapeCorrect)} | {Mark(r.BothCorrect)} | {detected} | {r.Analysis.BackgroundName}{(r.BackgroundCorrect ? "" : " ✗")} |");
+                $"| {r.Prompt.Index} | {r.Prompt.Text} | {Mark(r.ColorCorrect)} | {Mark(r.ShapeCorrect)} | {Mark(r.BothCorrect)} | {detected} | {r.Analysis.BackgroundName}{(r.BackgroundCorrect ? "" : " ✗")} |{probe}");
         }
         return sb.ToString();
     }
@@ -79,6 +93,7 @@ public sealed class AdherenceReport
             w.WriteNumber("background_accuracy", BackgroundAccuracy);
             w.WriteNumber("goal", Goal);
             w.WriteBoolean("meets_goal", MeetsGoal);
+            if (ProbeShapeAccuracy is { } probeAccuracy) w.WriteNumber("probe_shape_accuracy", probeAccuracy);
             w.WriteStartArray("prompts");
             foreach (var r in Results)
             {
@@ -95,6 +110,13 @@ public sealed class AdherenceReport
                 w.WriteBoolean("shape_correct", r.ShapeCorrect);
                 w.WriteBoolean("background_correct", r.BackgroundCorrect);
                 w.WriteString("detected_background", r.Analysis.BackgroundName.Name);
+                if (r.Probe is { } reading)
+                {
+                    w.WriteStartObject("probe");
+                    w.WriteString("shape", ProbeName(reading));
+                    w.WriteNumber("object_cells", reading.ObjectCells);
+                    w.WriteEndObject();
+                }
                 if (o is null)
                 {
                     w.WriteNull("detected");
@@ -148,4 +170,6 @@ public sealed class AdherenceReport
     }
 
     private static string Mark(bool ok) => ok ? "✓" : "✗";
+
+    private static string ProbeName(ProbeReading reading) => reading.Shape?.ToString().ToLowerInvariant() ?? "nothing";
 }

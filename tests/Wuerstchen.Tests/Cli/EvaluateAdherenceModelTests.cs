@@ -30,6 +30,32 @@ public sealed class EvaluateAdherenceModelTests : IDisposable
     }
 
     [Fact]
+    public void Probe_reads_every_prompts_prior_latent_into_the_report()
+    {
+        string model = _temp.File("model");
+        StandInDefaultModel.Write(model);                                   // its prior makes 16-channel latents
+        Evaluation.EmbeddingShapeProbeTests.WriteIdentityProbe(_temp.File("compressor"), inChannels: 16);
+        string output = _temp.File("report");
+        var r = CliRunner.Run("evaluate-adherence", "--model", model, "--probe", _temp.File("compressor"), "--output", output);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Matches(@"probe: the prior's latents carry the prompt's shape for \d+\.\d% \(\d+/48\)", r.Output);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "adherence.json")));
+        double accuracy = json.RootElement.GetProperty("probe_shape_accuracy").GetDouble();
+        var prompts = json.RootElement.GetProperty("prompts").EnumerateArray().ToList();
+        Assert.Equal(48, prompts.Count);
+        int correct = prompts.Count(p => p.GetProperty("probe").GetProperty("shape").GetString() == p.GetProperty("expected_shape").GetString());
+        Assert.Equal(correct / 48.0, accuracy, 1e-12);
+        Assert.Contains("| probe |", File.ReadAllText(Path.Combine(output, "adherence.md")));
+
+        var without = CliRunner.Run("evaluate-adherence", "--images", Path.Combine(output, "images"), "--probe", _temp.File("compressor"));
+        Assert.Equal(2, without.ExitCode);
+        Assert.Contains("--probe", without.Error);
+        var missing = CliRunner.Run("evaluate-adherence", "--model", model, "--probe", _temp.File("no-probe"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--probe", missing.Error);
+    }
+
+    [Fact]
     public void Model_mode_rejects_a_second_source_and_a_missing_folder()
     {
         var both = CliRunner.Run("evaluate-adherence", "--model", _temp.File("m"), "--images", _temp.File("i"));
