@@ -76,7 +76,8 @@ internal static class TrainModels
                 : EfficientNetEncoder.CreateForTraining(EffnetConfig(parse, o) with { CLatent = decoder.Config.EffnetEmbd }, seed);
             return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
                 new StageBAugmentation(CaptionDropout: Probability(parse, o.CaptionDropout), EffnetDropout: Probability(parse, o.EffnetDropout),
-                    EffnetCoarsen: Probability(parse, o.EffnetCoarsen), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)));
+                    EffnetCoarsen: Probability(parse, o.EffnetCoarsen), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)),
+                ObjectWeighting(parse, o));
         }
         catch
         {
@@ -120,9 +121,7 @@ internal static class TrainModels
             if (labelWeight < 0 || !double.IsFinite(labelWeight)) throw new CliUsageException("--label-weight", $"must be ≥ 0, got {labelWeight}.");
             if (labelWeight > 0)
             {
-                IReadOnlyDictionary<string, Data.Shapes.LabelledScene> scenes;
-                try { scenes = ShapeLabelSupervision.ReadScenes(parse.GetValue(o.Data)!); }
-                catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { throw new CliUsageException("--label-weight", e.Message); }
+                var scenes = Scenes(parse, o, "--label-weight");
                 string labelsFolder = init is null ? "" : Path.Combine(init, SemanticCompressorObjective.LabelsFolder);
                 var classifier = Directory.Exists(labelsFolder) ? CellClassifierHead.FromPretrained(labelsFolder)
                     : CellClassifierHead.Create(effnet.Config.CLatent, Data.Shapes.ShapeCellLabels.ShapeClasses, Data.Shapes.ShapeCellLabels.ColorClasses, seed ^ 0x4C41_4245UL);
@@ -159,6 +158,20 @@ internal static class TrainModels
     }
 
     /// <summary>A per-batch probability option, checked to lie in [0, 1].</summary>
+    /// <summary>The scenes of the --data shapes dataset, for the option that needs them.</summary>
+    private static IReadOnlyDictionary<string, Data.Shapes.LabelledScene> Scenes(ParseResult parse, TrainOptions o, string option)
+    {
+        try { return ShapeLabelSupervision.ReadScenes(parse.GetValue(o.Data)!); }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { throw new CliUsageException(option, e.Message); }
+    }
+
+    private static ObjectLossWeighting? ObjectWeighting(ParseResult parse, TrainOptions o)
+    {
+        double weight = parse.GetValue(o.ObjectLossWeight);
+        if (weight < 0 || !double.IsFinite(weight)) throw new CliUsageException("--object-loss-weight", $"must be ≥ 0, got {weight}.");
+        return weight > 0 ? new ObjectLossWeighting(Scenes(parse, o, "--object-loss-weight"), (float)weight) : null;
+    }
+
     private static double Probability(ParseResult parse, Option<double> option)
     {
         double p = parse.GetValue(option);

@@ -45,6 +45,7 @@ public sealed class TrainOptions
     public Option<double?> LatentStd { get; } = new("--latent-std") { Description = "Stage C / LoRA: latent_std (default: the --init prior's, else 1 as released; 0 with --latent-mean 1)." };
     public Option<double> CaptionDropout { get; } = new("--caption-dropout") { Description = "Probability that a whole batch trains on empty captions (classifier-free guidance).", DefaultValueFactory = _ => 0.05 };
     public Option<double> EffnetDropout { get; } = new("--effnet-dropout") { Description = "Stage B: probability that a whole batch trains with zeroed image embeddings (the decoder's unconditional input; with it Stage B must draw from the caption alone).", DefaultValueFactory = _ => 0.05 };
+    public Option<double> ObjectLossWeight { get; } = new("--object-loss-weight") { Description = "Stage B on a shapes dataset: latent pixels inside an object's box (metadata.jsonl) weigh 1 + W in the loss (normalised per image); 0 (the default) is the released recipe.", DefaultValueFactory = _ => 0.0 };
     public Option<double> EffnetCoarsen { get; } = new("--effnet-coarsen") { Description = "Stage B: probability that a batch's image embeddings are blurred (halved in size and resized back), so that Stage B reads the shape from the features and the caption rather than from the outline; 0 (the default) is the released recipe.", DefaultValueFactory = _ => 0.0 };
 
     // Stage C from scratch: the prior's size (c_in and c_cond follow the compressor and the text encoder).

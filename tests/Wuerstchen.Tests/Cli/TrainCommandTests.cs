@@ -201,6 +201,14 @@ public class TrainCommandTests
         result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--effnet-coarsen", "2");
         Assert.Equal(CliApp.ExitUsage, result.ExitCode);
         Assert.Contains("--effnet-coarsen", result.Error);
+        result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--object-loss-weight", "-1");
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--object-loss-weight", result.Error);
+        File.Move(Path.Combine(data, "metadata.jsonl"), Path.Combine(temp.Path, "moved.jsonl"));
+        result = Train("stage-b", data, output, "--resolution", "64", "--init", DecoderFolder, "--object-loss-weight", "2");
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.Contains("--object-loss-weight", result.Error);
+        Assert.Contains("metadata.jsonl", result.Error);
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any(), "a rejected run wrote to its output");
     }
 }

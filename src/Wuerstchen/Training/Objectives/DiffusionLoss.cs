@@ -25,6 +25,22 @@ public static class DiffusionLoss
         return Ops.Mean(squared, Enumerable.Range(1, pred.Rank - 1).ToArray());
     }
 
+    /// <summary>
+    /// mean over every dim but the first of m · (pred − target)², one value per sample [B], for pixel weights
+    /// <paramref name="pixelWeights"/> [B, 1, H, W] (broadcast over channels; not differentiated).
+    /// </summary>
+    public static Tensor PerSample(Tensor pred, Tensor target, Tensor pixelWeights)
+    {
+        CheckSameShape(pred, target, nameof(PerSample));
+        if (pred.Rank != 4 || pixelWeights.Rank != 4 || pixelWeights.Size(0) != pred.Size(0) || pixelWeights.Size(1) != 1 ||
+            pixelWeights.Size(2) != pred.Size(2) || pixelWeights.Size(3) != pred.Size(3))
+            throw new ArgumentException($"DiffusionLoss.PerSample: pixel weights must be [B, 1, H, W] for {pred}, got {pixelWeights}.", nameof(pixelWeights));
+        using var diff = Ops.Sub(pred, target);
+        using var squared = Ops.Square(diff);
+        using var weighted = Ops.Mul(squared, pixelWeights);
+        return Ops.Mean(weighted, [1, 2, 3]);
+    }
+
     /// <summary>The authors' loss mean_b(loss_b · w_b) for per-sample weights <paramref name="weights"/> (the P2 weights).</summary>
     public static Tensor P2Weighted(Tensor pred, Tensor eps, ReadOnlySpan<float> weights)
     {
@@ -35,12 +51,13 @@ public static class DiffusionLoss
 
     /// <inheritdoc cref="P2Weighted(Tensor, Tensor, ReadOnlySpan{float})"/>
     /// <param name="perSample">the unweighted per-sample losses [B] (for logging; part of the graph under a tape)</param>
-    public static Tensor P2Weighted(Tensor pred, Tensor eps, ReadOnlySpan<float> weights, out Tensor perSample)
+    /// <param name="pixelWeights">optional [B, 1, H, W] weights inside each sample's mean (<see cref="PerSample(Tensor, Tensor, Tensor)"/>)</param>
+    public static Tensor P2Weighted(Tensor pred, Tensor eps, ReadOnlySpan<float> weights, out Tensor perSample, Tensor? pixelWeights = null)
     {
         CheckSameShape(pred, eps, nameof(P2Weighted));
         if (weights.Length != pred.Size(0))
             throw new ArgumentException($"DiffusionLoss.P2Weighted: {weights.Length} weights for a batch of {pred.Size(0)} ({pred}).", nameof(weights));
-        perSample = PerSample(pred, eps);
+        perSample = pixelWeights is null ? PerSample(pred, eps) : PerSample(pred, eps, pixelWeights);
         using var w = Tensor.FromSpan(weights, weights.Length);
         using var weighted = Ops.Mul(perSample, w);
         return Ops.Mean(weighted, []);

@@ -45,7 +45,7 @@ public sealed record StageBAugmentation(double CaptionDropout = 0.05, double Eff
 /// e  ← 0 with p = 0.05, else [only if EffnetCoarsen &gt; 0: blurred with p = EffnetCoarsen, then]
 ///      with p = 0.3: √ᾱ(s) e + √(1 − ᾱ(s)) ε′, s ~ U(0, 0.5) per sample
 /// t  ~ authors' sampler; ε ~ N(0, I); x_t = √ᾱ x0 + √(1 − ᾱ) ε
-/// loss = p2-weighted ε loss of decoder(x_t, t, e, clip(captions))
+/// loss = p2-weighted ε loss of decoder(x_t, t, e, clip(captions))   [per pixel weighted towards objects: ObjectLossWeighting]
 /// </code>
 /// With a frozen compressor, x0 and e can come from a <see cref="LatentCache"/> built with <see cref="CacheEncoder"/>
 /// (the draws are the same, so the updates are too); that skips Stage A's encoder, which costs more than the
@@ -66,14 +66,16 @@ public sealed class StageBObjective : ITrainingObjective
     public ISemanticCompressor Compressor => _compressor;
     public bool TrainCompressor { get; }
     public StageBAugmentation Augmentation { get; }
+    public ObjectLossWeighting? Objects { get; }
 
     public string Name => "stage-b";
     public IReadOnlyList<NamedParameter> Parameters { get; }
     public IReadOnlyList<NamedParameter> Buffers { get; }
 
     /// <summary>Takes ownership of the models.</summary>
+    /// <param name="objects">optional: the loss weighted towards the dataset's objects (<see cref="ObjectLossWeighting"/>)</param>
     public StageBObjective(WuerstchenDiffNeXt decoder, PaellaVQModel vqgan, TextConditioning text, ISemanticCompressor compressor,
-        bool trainCompressor, StageBAugmentation? augmentation = null)
+        bool trainCompressor, StageBAugmentation? augmentation = null, ObjectLossWeighting? objects = null)
     {
         if (compressor.LatentChannels != decoder.Config.EffnetEmbd)
             throw new ArgumentException($"The semantic compressor gives {compressor.LatentChannels} channels, the decoder's effnet_embd is {decoder.Config.EffnetEmbd}.", nameof(compressor));
@@ -87,6 +89,7 @@ public sealed class StageBObjective : ITrainingObjective
         _compressor = compressor;
         TrainCompressor = trainCompressor;
         Augmentation = augmentation ?? new StageBAugmentation();
+        Objects = objects;
         _decoder = new TrainedComponent("decoder", decoder, ConfigJsonWriter.ToJson(decoder.Config), ComponentFolder.DiffusersWeights, trained: true);
         _vqgan = new TrainedComponent("vqgan", vqgan, ConfigJsonWriter.ToJson(vqgan.Config), ComponentFolder.DiffusersWeights, trained: false);
         _textEncoder = new TrainedComponent("text_encoder", text.TextEncoder, ConfigJsonWriter.ToJson(text.TextEncoder.Config), ComponentFolder.TransformersWeights, text.Train);
@@ -148,7 +151,10 @@ public sealed class StageBObjective : ITrainingObjective
                 using var noised = _scheduler.AddNoise(x0, noise, t);
                 using var r = Tensor.FromArray(t, n);
                 using var prediction = Decoder.Forward(noised, r, features, clip);
-                using var loss = DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.Weights(Augmentation.LossWeighting, _scheduler, t));
+                using var pixelWeights = Objects?.PixelWeights(batch.Ids, batch.Flipped, x0.Size(2), x0.Size(3));
+                using var loss = DiffusionLoss.P2Weighted(prediction, noise, DiffusionLoss.Weights(Augmentation.LossWeighting, _scheduler, t),
+                    out var perSample, pixelWeights);
+                perSample.Dispose();
                 tape.Backward(loss);
                 return new StepResult(loss.Item(), new Dictionary<string, double>
                 {

@@ -30,6 +30,29 @@ public class ObjectivesTests
     }
 
     [Fact]
+    public void PixelWeightsWeighEachSquaredErrorInsideTheSampleMean()
+    {
+        // [2, 2, 2, 1]: pixel weights [2, 1, 2, 1] scale both channels of a pixel alike.
+        using var pred = Tensor.FromArray([1f, 2f, 3f, 4f, 0f, 0f, 1f, 1f], 2, 2, 2, 1);
+        using var eps = Tensor.FromArray([0f, 0f, 0f, 0f, 1f, 1f, 1f, 1f], 2, 2, 2, 1);
+        using var pixels = Tensor.FromArray([1.5f, 0.5f, 0f, 2f], 2, 1, 2, 1);
+        using var loss = DiffusionLoss.P2Weighted(pred, eps, [0.5f, 2f], out var perSample, pixels);
+        using (perSample)
+        {
+            // sample 0: channel 0 (1, 4), channel 1 (9, 16) at pixel weights (1.5, 0.5); sample 1: (1, 1), (0, 0) at (0, 2)
+            float first = (1.5f * 1 + 0.5f * 4 + 1.5f * 9 + 0.5f * 16) / 4, second = (0 * 1 + 2 * 1 + 0 + 0) / 4f;
+            Assert.Equal([first, second], perSample.ToArray());
+            Assert.Equal((first * 0.5 + second * 2) / 2, loss.Item(), 1e-6);
+        }
+        using var ones = Tensor.Full(1f, 2, 1, 2, 1);
+        using var plain = DiffusionLoss.PerSample(pred, eps);
+        using var unit = DiffusionLoss.PerSample(pred, eps, ones);
+        Assert.Equal(plain.ToArray(), unit.ToArray());
+        using var wrong = Tensor.Full(1f, 2, 2, 2, 1);
+        Assert.Contains("[B, 1, H, W]", Assert.Throws<ArgumentException>(() => DiffusionLoss.PerSample(pred, eps, wrong)).Message);
+    }
+
+    [Fact]
     public void VWeightingMakesTheEpsLossTheVPredictionLoss()
     {
         var scheduler = new DdpmWuerstchenScheduler();

@@ -1,3 +1,4 @@
+using Wuerstchen.Data.Shapes;
 using Wuerstchen.Tensors;
 using Wuerstchen.Training.Objectives;
 using Wuerstchen.Models;
@@ -35,6 +36,56 @@ public class StageBTrainerTests
         Assert.InRange(b.Max(), 0.05f, 0.5f);
         Assert.True(b.Count(v => v > 0.01f) >= 9, string.Join(" ", b.Select(v => v.ToString("F2"))));
         Assert.InRange(b.Sum(), 0.8f, 1.2f);
+    }
+
+    [Fact]
+    public void ObjectWeightsRaiseTheObjectsBoxesAndKeepAMeanOfOnePerImage()
+    {
+        var meta = new ShapesMetadata("a.png", "", 0, ShapeKind.Circle, ColorPalette.Red, 1,
+            ShapeSize.Large, ScenePosition.Center, ColorPalette.Black, BackgroundFill.Plain, 0);
+        var scenes = new Dictionary<string, LabelledScene>
+        {
+            ["a"] = new(meta, [new ShapePlacement(0.25, 0.5, 0.125)]),    // the box: x 0.125–0.375, y 0.375–0.625
+        };
+        var weighting = new ObjectLossWeighting(scenes, 3);
+        using var weights = weighting.PixelWeights(["a", "a"], [false, true], 8, 8);
+        var w = weights.ToArray();
+        Assert.Equal([2, 1, 8, 8], weights.Shape.ToArray());
+        // Cell centres (j + 0.5)/8 inside the box: columns 1, 2 and rows 3, 4 → 4 of 64 cells weigh 4, the rest 1.
+        float mean = (4 * 4 + 60) / 64f;
+        for (int i = 0; i < 8; i++)
+            for (int j = 0; j < 8; j++)
+            {
+                bool inBox = i is 3 or 4 && j is 1 or 2, inMirroredBox = i is 3 or 4 && j is 5 or 6;
+                Assert.Equal((inBox ? 4 : 1) / mean, w[i * 8 + j], 1e-6f);
+                Assert.Equal((inMirroredBox ? 4 : 1) / mean, w[64 + i * 8 + j], 1e-6f);
+            }
+        Assert.Equal(1.0, w.Take(64).Average(), 1e-6);
+        Assert.Contains("'b'", Assert.Throws<InvalidDataException>(() => weighting.PixelWeights(["b"], [false], 8, 8)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ObjectLossWeighting(scenes, -1));
+    }
+
+    [Fact]
+    public void ObjectWeightingChangesTheUpdate()
+    {
+        using var data = Shapes(2, size: 64);
+        var scenes = ShapeLabelSupervision.ReadScenes(Path.Combine(data.Path, "data"));
+        var weights = new List<Dictionary<string, float[]>>();
+        foreach (var objects in new[] { null, new ObjectLossWeighting(scenes, 4) })
+        {
+            var output = Path.Combine(data.Path, $"out-{weights.Count}");
+            using (var objective = new StageBObjective(WuerstchenDiffNeXt.FromPretrained(Path.Combine(DecoderFolder, "decoder"), writable: true),
+                PaellaVQModel.FromPretrained(Path.Combine(DecoderFolder, "vqgan")), TextConditioning.FromPipelineFolder(DecoderFolder, train: false),
+                new EfficientNetCompressor(EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 3), downscaleForStageC: false),
+                trainCompressor: false, objects: objects))
+                new Trainer(objective, Open(Path.Combine(data.Path, "data"), resolution: 64), new TrainerOptions
+                {
+                    OutputFolder = output, Steps = 1, BatchSize = 2, LearningRate = 1e-3, Seed = 5,
+                }).Run();
+            using var decoder = WuerstchenDiffNeXt.FromPretrained(Path.Combine(output, "decoder"));
+            weights.Add(Weights(decoder));
+        }
+        Assert.True(Differ(weights[0], weights[1]));
     }
 
     [Fact]
