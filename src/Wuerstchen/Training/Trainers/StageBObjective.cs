@@ -19,7 +19,8 @@ namespace Wuerstchen.Training.Trainers;
 /// <paramref name="EffnetCoarsenFactor"/> (antialiased bilinear, i.e. area-like) and back up (bilinear). Not in
 /// SPEC §7.3 (0, its default, draws nothing, so the recipe is unchanged): a generated Stage C latent carries the
 /// object's class in its features but draws its outline loosely, and a decoder that only ever saw sharp outlines
-/// follows the outline; a blurred one makes it read the shape from the features and the caption.
+/// follows the outline; blurred ones are meant to make it read the shape from the features and the caption (on the
+/// default model, 3,000 updates at 0.5 did not yet: models/README.md).
 /// </param>
 public sealed record StageBAugmentation(double CaptionDropout = 0.05, double EffnetDropout = 0.05, double EffnetNoise = 0.3, float EffnetNoiseMaxT = 0.5f,
     DiffusionLossWeighting LossWeighting = DiffusionLossWeighting.P2, double EffnetCoarsen = 0, int EffnetCoarsenFactor = 2)
