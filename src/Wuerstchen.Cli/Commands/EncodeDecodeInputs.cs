@@ -70,7 +70,7 @@ internal sealed class EncodeDecodeInputs
 
     public IEnumerable<Option> DecoderOptions => [Prompt, Steps, Guidance, Seed];
 
-    /// <summary>Stage B's options as parsed (<paramref name="strength"/> from <see cref="Strength"/> where the command has it).</summary>
+    /// <summary>Stage B's options as parsed; the strength from <see cref="Strength"/> if <paramref name="withStrength"/> (the command has it), else 1.</summary>
     public SemanticDecodeOptions DecodeOptions(ParseResult parse, int numImages = 1, bool withStrength = false)
     {
         float strength = withStrength ? parse.GetValue(Strength) : 1f;

@@ -157,7 +157,6 @@ internal static class TrainModels
         catch (ArgumentException e) { throw new CliUsageException("--latent-mean", e.Message); }
     }
 
-    /// <summary>A per-batch probability option, checked to lie in [0, 1].</summary>
     /// <summary>The scenes of the --data shapes dataset, for the option that needs them.</summary>
     private static IReadOnlyDictionary<string, Data.Shapes.LabelledScene> Scenes(ParseResult parse, TrainOptions o, string option)
     {
@@ -165,6 +164,7 @@ internal static class TrainModels
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { throw new CliUsageException(option, e.Message); }
     }
 
+    /// <summary>--object-loss-weight: null at 0 (the default), else the weighting over the dataset's scenes.</summary>
     private static ObjectLossWeighting? ObjectWeighting(ParseResult parse, TrainOptions o)
     {
         double weight = parse.GetValue(o.ObjectLossWeight);
@@ -172,6 +172,7 @@ internal static class TrainModels
         return weight > 0 ? new ObjectLossWeighting(Scenes(parse, o, "--object-loss-weight"), (float)weight) : null;
     }
 
+    /// <summary>A per-batch probability option, checked to lie in [0, 1].</summary>
     private static double Probability(ParseResult parse, Option<double> option)
     {
         double p = parse.GetValue(option);

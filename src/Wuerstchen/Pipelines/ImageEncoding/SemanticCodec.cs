@@ -119,6 +119,12 @@ public sealed class SemanticCodec(EfficientNetEncoder effnet) : IDisposable
             throw new ArgumentException($"a strength below 1 ({options.Strength}) starts Stage B from the image's Stage A latent: give the Stage A codec.", nameof(stageA));
 
         using var latents = stageA.Encode(images);
+        var rules = decoder.SizeRules();
+        int height = rules.DecoderLatentSide(embeddings.Size(2)), width = rules.DecoderLatentSide(embeddings.Size(3));
+        if (latents.Size(2) != height || latents.Size(3) != width)
+            throw new ArgumentException(
+                $"Stage A encodes this {images.Size(3)}×{images.Size(2)} image to a {latents.Size(3)}×{latents.Size(2)} latent, but Stage B samples " +
+                $"{width}×{height} latents from its {embeddings.Size(3)}×{embeddings.Size(2)} embedding, so it cannot start from the image; use strength 1.");
         using var repeated = BatchRows.Take(latents, BatchRows.RepeatInterleave(latents.Size(0), options.NumImages));
         using var noise = generator.Randn(repeated.Shape);
         var timesteps = options.PartialTimesteps();
