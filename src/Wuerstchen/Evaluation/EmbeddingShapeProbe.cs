@@ -42,9 +42,7 @@ public sealed class EmbeddingShapeProbe(CellClassifierHead head) : IDisposable
     {
         if (embedding.Rank != 4 || embedding.Size(0) != 1 || embedding.Size(1) != Head.InChannels)
             throw new ArgumentException($"The probe reads one embedding [1, {Head.InChannels}, h, w]; got {embedding}.", nameof(embedding));
-        var (shapeLogits, colorLogits) = Head.Forward(embedding);
-        colorLogits.Dispose();
-        using (shapeLogits)
+        using var shapeLogits = Head.ShapeLogits(embedding);
         using (var probabilities = Ops.Softmax(shapeLogits, 1))
         {
             var p = probabilities.ToArray();

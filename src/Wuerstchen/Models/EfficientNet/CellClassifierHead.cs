@@ -61,6 +61,9 @@ public sealed class CellClassifierHead : Module
     /// <summary>Shape and colour logits [B, classes, h, w] of features [B, c, h, w].</summary>
     public (Tensor Shape, Tensor Color) Forward(Tensor features) => (_shape.Forward(features), _color.Forward(features));
 
+    /// <summary>Shape logits [B, shape classes, h, w] alone (what <see cref="Evaluation.EmbeddingShapeProbe"/> reads).</summary>
+    public Tensor ShapeLogits(Tensor features) => _shape.Forward(features);
+
     /// <summary>
     /// Mean cross-entropy of <paramref name="logits"/> [B, K, h, w] against class indices <paramref name="labels"/>
     /// (B·h·w of them, row-major per sample), differentiable in the logits.
