@@ -131,7 +131,7 @@ public sealed class ShapeLabelSupervision(CellClassifierHead head, IReadOnlyDict
     public static IReadOnlyDictionary<string, LabelledScene> ReadScenes(string datasetFolder)
     {
         string path = Path.Combine(datasetFolder, ShapesDatasetWriter.MetadataFileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: label supervision needs a shapes dataset's metadata.jsonl.", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file; the object labels come from a shapes dataset's metadata.jsonl (make-dataset shapes).", path);
         return ShapeCellLabels.ReadScenes(path);
     }
 
