@@ -171,10 +171,13 @@ public class ConvGradTests
     [InlineData(PadMode.Replicate, 1, 3)]
     [InlineData(PadMode.Zeros, 0, 2)]
     [InlineData(PadMode.Replicate, 2, 3)]
-    public void DepthwiseChannelsLast(PadMode mode, int p, int k)
+    [InlineData(PadMode.Zeros, 1, 3, 19)]
+    [InlineData(PadMode.Replicate, 1, 3, 16)]
+    public void DepthwiseChannelsLast(PadMode mode, int p, int k, int C = 3)
     {
-        var rng = new System.Random(80 + p * 3 + k);
-        int B = 2, H = 4, W = 5, C = 3, Ho = H + 2 * p - k + 1, Wo = W + 2 * p - k + 1;
+        // C ≥ 8 runs the vector loops over channels (19: with a scalar tail).
+        var rng = new System.Random(80 + p * 3 + k + C);
+        int B = 2, H = 4, W = 5, Ho = H + 2 * p - k + 1, Wo = W + 2 * p - k + 1;
         var x = Leaf(rng, [B, H, W, C]);
         var w = Leaf(rng, [C, 1, k, k]);
         var b = Leaf(rng, [C]);
@@ -199,7 +202,7 @@ public class ConvGradTests
                         }
             return y;
         };
-        Check($"DepthwiseConv2dChannelsLast {mode} p{p} k{k}", [x, w, b], t =>
+        Check($"DepthwiseConv2dChannelsLast {mode} p{p} k{k} C{C}", [x, w, b], t =>
         {
             var y = Rounded(reference, t, B, Ho, Wo, C);
             Recorder.DepthwiseConv2dChannelsLast(y, t[0], t[1], t[2], p, mode);

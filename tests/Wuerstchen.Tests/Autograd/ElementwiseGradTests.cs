@@ -32,6 +32,8 @@ public class ElementwiseGradTests
         { [1, 7], [3, 1] },
         { [2, 1, 3, 1], [1, 4, 1, 5] },
         { [], [2, 3] },
+        { [2, 3, 19], [19] },      // the summed rows are ≥ 8 wide: vector loop and scalar tail
+        { [2, 1, 16], [3, 16] },
     };
 
     [Theory, MemberData(nameof(BroadcastCases))]

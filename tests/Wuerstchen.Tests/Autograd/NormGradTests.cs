@@ -81,6 +81,38 @@ public class NormGradTests
         }, reference);
     }
 
+    [Fact]
+    public void LayerNorm2dOverManyPositions()
+    {
+        // 9 × 15 = 135 positions: the backward's tiles of 64 positions, the last one partial.
+        var rng = new System.Random(26);
+        var x = Leaf(rng, [2, 6, 9, 15]);
+        var reference = NormRef(2, 6, 135, 1e-6, false, false);
+        Check("LayerNorm2d 135 positions", [x], t =>
+        {
+            var y = Rounded(reference, t, 2, 6, 9, 15);
+            Recorder.LayerNorm2d(y, t[0], 1e-6f);
+            return y;
+        }, reference);
+    }
+
+    [Fact]
+    public void LayerNormWideAffine()
+    {
+        // 40 columns: ∂w and ∂b are summed in column blocks, one per thread.
+        var rng = new System.Random(27);
+        var x = Leaf(rng, [3, 5, 40]);
+        var w = Leaf(rng, [40]);
+        var b = Leaf(rng, [40]);
+        var reference = NormRef(15, 40, 1, 1e-5, true, true);
+        Check("LayerNorm D = 40", [x, w, b], t =>
+        {
+            var y = Rounded(reference, t, 3, 5, 40);
+            Recorder.LayerNorm(y, t[0], t[1], t[2], 1e-5f);
+            return y;
+        }, reference);
+    }
+
     internal static Reference64 GrnRef(int b, int p, int d) => x =>
     {
         var y = new double[b * p * d];
@@ -115,6 +147,22 @@ public class NormGradTests
         Check("GlobalResponseNorm", [x, gamma, beta], t =>
         {
             var y = Rounded(reference, t, 2, 3, 2, 5);
+            Recorder.GlobalResponseNorm(y, t[0], t[1], t[2]);
+            return y;
+        }, reference);
+    }
+
+    [Fact]
+    public void GlobalResponseNormWide()
+    {
+        var rng = new System.Random(28);
+        var x = Leaf(rng, [3, 2, 3, 36]);
+        var gamma = Leaf(rng, [1, 1, 1, 36]);
+        var beta = Leaf(rng, [1, 1, 1, 36]);
+        var reference = GrnRef(3, 6, 36);
+        Check("GlobalResponseNorm D = 36", [x, gamma, beta], t =>
+        {
+            var y = Rounded(reference, t, 3, 2, 3, 36);
             Recorder.GlobalResponseNorm(y, t[0], t[1], t[2]);
             return y;
         }, reference);

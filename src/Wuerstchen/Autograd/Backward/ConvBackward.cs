@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Wuerstchen.Kernels;
 using Wuerstchen.Tensors;
 
@@ -273,23 +274,25 @@ internal static unsafe class ConvBackward
         bool replicate = mode == PadMode.Replicate;
         var gx = Tensor.Zeros(xShape);
         using var wd = new Dense(weight);
-        float* gp = g.Data, wp = wd.Data, gxp = gx.Data;
+        float* gp = g.Data, gxp = gx.Data;
+        var taps = TapMajor(wd.Data, c, k);   // [k, k, C]: each tap's weights contiguous over channels
         Threads.For(b, n => // one image per task: every sum into ∂x stays in one thread, in a fixed order
         {
-            for (int y = 0; y < oh; y++)
-                for (int i = 0; i < k; i++)
-                {
-                    int sy = Source(y, i, padding, h, replicate);
-                    if (sy < 0) continue;
-                    for (int x = 0; x < ow; x++)
-                        for (int j = 0; j < k; j++)
-                        {
-                            int sx = Source(x, j, padding, w, replicate);
-                            if (sx < 0) continue;
-                            float* src = gp + (((long)n * oh + y) * ow + x) * c, dst = gxp + (((long)n * h + sy) * w + sx) * c;
-                            for (int ch = 0; ch < c; ch++) dst[ch] += src[ch] * wp[(ch * k + i) * k + j];
-                        }
-                }
+            fixed (float* tp = taps)
+                for (int y = 0; y < oh; y++)
+                    for (int i = 0; i < k; i++)
+                    {
+                        int sy = Source(y, i, padding, h, replicate);
+                        if (sy < 0) continue;
+                        for (int x = 0; x < ow; x++)
+                            for (int j = 0; j < k; j++)
+                            {
+                                int sx = Source(x, j, padding, w, replicate);
+                                if (sx < 0) continue;
+                                float* src = gp + (((long)n * oh + y) * ow + x) * c, dst = gxp + (((long)n * h + sy) * w + sx) * c;
+                                MultiplyAdd(dst, src, tp + (i * k + j) * c, c);
+                            }
+                    }
         });
         return gx;
     }
@@ -306,22 +309,55 @@ internal static unsafe class ConvBackward
         {
             int i = tap / k, j = tap % k;
             var acc = new double[c];
-            for (int n = 0; n < b; n++)
-                for (int y = 0; y < oh; y++)
-                {
-                    int sy = Source(y, i, padding, h, replicate);
-                    if (sy < 0) continue;
-                    for (int xo = 0; xo < ow; xo++)
+            fixed (double* ap = acc)
+                for (int n = 0; n < b; n++)
+                    for (int y = 0; y < oh; y++)
                     {
-                        int sx = Source(xo, j, padding, w, replicate);
-                        if (sx < 0) continue;
-                        float* gr = gp + (((long)n * oh + y) * ow + xo) * c, xr = xp + (((long)n * h + sy) * w + sx) * c;
-                        for (int ch = 0; ch < c; ch++) acc[ch] += (double)gr[ch] * xr[ch];
+                        int sy = Source(y, i, padding, h, replicate);
+                        if (sy < 0) continue;
+                        for (int xo = 0; xo < ow; xo++)
+                        {
+                            int sx = Source(xo, j, padding, w, replicate);
+                            if (sx < 0) continue;
+                            float* gr = gp + (((long)n * oh + y) * ow + xo) * c, xr = xp + (((long)n * h + sy) * w + sx) * c;
+                            AccumulateProducts(ap, gr, xr, c);
+                        }
                     }
-                }
             for (int ch = 0; ch < c; ch++) gwp[(ch * k + i) * k + j] = (float)acc[ch];
         });
         return gw;
+    }
+
+    /// <summary>The depthwise weight [C, 1, k, k] as [k, k, C].</summary>
+    private static float[] TapMajor(float* w, int c, int k)
+    {
+        var t = new float[k * k * c];
+        for (int ch = 0; ch < c; ch++)
+            for (int tap = 0; tap < k * k; tap++) t[tap * c + ch] = w[ch * k * k + tap];
+        return t;
+    }
+
+    /// <summary>dst[i] += src[i]·w[i]: a float multiply, then a float add (no fused multiply-add), as the scalar loop.</summary>
+    private static void MultiplyAdd(float* dst, float* src, float* w, int n)
+    {
+        int i = 0;
+        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+            (Vector256.Load(dst + i) + Vector256.Load(src + i) * Vector256.Load(w + i)).Store(dst + i);
+        for (; i < n; i++) dst[i] += src[i] * w[i];
+    }
+
+    /// <summary>acc[i] += (double)a[i]·b[i], in double: the product of two widened floats is exact, so lanes match the scalar loop.</summary>
+    private static void AccumulateProducts(double* acc, float* a, float* b, int n)
+    {
+        int i = 0;
+        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+        {
+            var va = Vector256.Load(a + i);
+            var vb = Vector256.Load(b + i);
+            (Vector256.Load(acc + i) + Vector256.WidenLower(va) * Vector256.WidenLower(vb)).Store(acc + i);
+            (Vector256.Load(acc + i + 4) + Vector256.WidenUpper(va) * Vector256.WidenUpper(vb)).Store(acc + i + 4);
+        }
+        for (; i < n; i++) acc[i] += (double)a[i] * b[i];
     }
 
     // ---------------------------------------------------------------- padding

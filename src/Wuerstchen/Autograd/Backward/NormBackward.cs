@@ -20,24 +20,74 @@ internal static unsafe class NormBackward
         using var xd = new Dense(x);
         using var wd = weight is null ? default : new Dense(weight);
         float* xp = xd.Data, gp = g.Data, gxp = gx.Data, wp = weight is null ? null : wd.Data;
-        Blocks.For((long)outer * inner, 64, (start, end) =>
+        if (inner == 1)
         {
-            var xhat = new double[d];
-            var gh = new double[d];
-            for (long r = start; r < end; r++)
+            Blocks.For(outer, 64, (start, end) =>
             {
-                long o = r / inner, i = r % inner, b = o * d * inner + i;
-                var (mean, rstd) = Moments(xp + b, d, inner, eps);
-                double sumG = 0, sumGx = 0;
+                var xhat = new double[d];
+                var gh = new double[d];
+                for (long r = start; r < end; r++)
+                {
+                    long b = r * d;
+                    var (mean, rstd) = Moments(xp + b, d, 1, eps);
+                    double sumG = 0, sumGx = 0;
+                    for (int k = 0; k < d; k++)
+                    {
+                        xhat[k] = (xp[b + k] - mean) * rstd;
+                        gh[k] = gp[b + k] * (wp is null ? 1.0 : wp[k]);
+                        sumG += gh[k];
+                        sumGx += gh[k] * xhat[k];
+                    }
+                    double mg = sumG / d, mgx = sumGx / d;
+                    for (int k = 0; k < d; k++) gxp[b + k] = (float)(rstd * (gh[k] - mg - xhat[k] * mgx));
+                }
+            });
+            return gx;
+        }
+
+        // Normalising across strided elements (LayerNorm2d on NCHW): a tile of neighbouring positions i at a time,
+        // walking the D planes in order, so every read is contiguous. Each position's sums run over k in the same
+        // order as for a single position, so the result is the same to the bit.
+        const int Tile = 64;
+        int tiles = (inner + Tile - 1) / Tile;
+        Blocks.For((long)outer * tiles, 1, (start, end) =>
+        {
+            Span<double> mean = stackalloc double[Tile], rstd = stackalloc double[Tile];
+            Span<double> sumG = stackalloc double[Tile], sumGx = stackalloc double[Tile];
+            for (long task = start; task < end; task++)
+            {
+                long o = task / tiles;
+                int i0 = (int)(task % tiles) * Tile, n = Math.Min(Tile, inner - i0);
+                float* xo = xp + o * d * inner + i0, go = gp + o * d * inner + i0, gxo = gxp + o * d * inner + i0;
+                mean.Clear(); rstd.Clear(); sumG.Clear(); sumGx.Clear();
+                for (int k = 0; k < d; k++)
+                    for (int i = 0; i < n; i++) mean[i] += xo[(long)k * inner + i];
+                for (int i = 0; i < n; i++) mean[i] /= d;
+                for (int k = 0; k < d; k++)
+                    for (int i = 0; i < n; i++) { double c = xo[(long)k * inner + i] - mean[i]; rstd[i] += c * c; }
+                for (int i = 0; i < n; i++) rstd[i] = 1.0 / Math.Sqrt(rstd[i] / d + eps);
                 for (int k = 0; k < d; k++)
                 {
-                    xhat[k] = (xp[b + k * inner] - mean) * rstd;
-                    gh[k] = gp[b + k * inner] * (wp is null ? 1.0 : wp[k]);
-                    sumG += gh[k];
-                    sumGx += gh[k] * xhat[k];
+                    double wk = wp is null ? 1.0 : wp[k];
+                    for (int i = 0; i < n; i++)
+                    {
+                        long at = (long)k * inner + i;
+                        double xhat = (xo[at] - mean[i]) * rstd[i], gh = go[at] * wk;
+                        sumG[i] += gh;
+                        sumGx[i] += gh * xhat;
+                    }
                 }
-                double mg = sumG / d, mgx = sumGx / d;
-                for (int k = 0; k < d; k++) gxp[b + k * inner] = (float)(rstd * (gh[k] - mg - xhat[k] * mgx));
+                for (int i = 0; i < n; i++) { sumG[i] /= d; sumGx[i] /= d; }
+                for (int k = 0; k < d; k++)
+                {
+                    double wk = wp is null ? 1.0 : wp[k];
+                    for (int i = 0; i < n; i++)
+                    {
+                        long at = (long)k * inner + i;
+                        double xhat = (xo[at] - mean[i]) * rstd[i], gh = go[at] * wk;
+                        gxo[at] = (float)(rstd[i] * (gh - sumG[i] - xhat * sumGx[i]));
+                    }
+                }
             }
         });
         return gx;
@@ -52,11 +102,16 @@ internal static unsafe class NormBackward
         Blocks.For(rows, 64, (s, e) => { for (long r = s; r < e; r++) stats[r] = Moments(xp + r * d, d, 1, eps); });
         var gw = Tensor.Empty(shape);
         float* wp = gw.Data;
-        Threads.For(d, k => // one column per task: each sum runs over the rows in order
+        ColumnBlocks(d, (k0, k1) => // each column's sum runs over the rows in order; rows are read contiguously
         {
-            double s = 0;
-            for (int r = 0; r < rows; r++) s += gp[(long)r * d + k] * (xp[(long)r * d + k] - stats[r].Mean) * stats[r].Rstd;
-            wp[k] = (float)s;
+            var acc = new double[k1 - k0];
+            for (int r = 0; r < rows; r++)
+            {
+                float* gr = gp + (long)r * d, xr = xp + (long)r * d;
+                var (mean, rstd) = stats[r];
+                for (int k = k0; k < k1; k++) acc[k - k0] += gr[k] * (xr[k] - mean) * rstd;
+            }
+            for (int k = k0; k < k1; k++) wp[k] = (float)acc[k - k0];
         });
         return gw;
     }
@@ -66,13 +121,28 @@ internal static unsafe class NormBackward
     {
         var gb = Tensor.Empty(shape);
         float* gp = g.Data, bp = gb.Data;
-        Threads.For(d, k =>
+        ColumnBlocks(d, (k0, k1) =>
         {
-            double s = 0;
-            for (int r = 0; r < rows; r++) s += gp[(long)r * d + k];
-            bp[k] = (float)s;
+            var acc = new double[k1 - k0];
+            for (int r = 0; r < rows; r++)
+            {
+                float* gr = gp + (long)r * d;
+                for (int k = k0; k < k1; k++) acc[k - k0] += gr[k];
+            }
+            for (int k = k0; k < k1; k++) bp[k] = (float)acc[k - k0];
         });
         return gb;
+    }
+
+    /// <summary>
+    /// Splits D columns into a block per thread (at least 16 columns each): column sums then walk the rows in order
+    /// with contiguous reads, and each column's sum is the same whatever the split.
+    /// </summary>
+    private static void ColumnBlocks(int d, Action<int, int> body)
+    {
+        int blocks = Math.Clamp(d / 16, 1, Math.Max(1, Threads.Available));
+        int size = (d + blocks - 1) / blocks;
+        Threads.For(blocks, bl => { int k0 = bl * size, k1 = Math.Min(d, k0 + size); if (k0 < k1) body(k0, k1); });
     }
 
     private static (double Mean, double Rstd) Moments(float* x, int d, long stride, float eps)
@@ -103,27 +173,32 @@ internal static unsafe class NormBackward
         var n = new double[b * d];
         var dG = new double[b * d];
         var norm = new double[b * d];
+        var gx1 = new double[b * d];   // Σ_p g·x per image and channel (∂γ before the factor N)
         Threads.For(b, bi =>
         {
             float* xb = xp + bi * p * d, gb = gp + bi * p * d;
-            var s = new double[d];
+            var s = new Span<double>(gx1, bi * d, d);
+            var sq = new Span<double>(norm, bi * d, d);
             for (long q = 0; q < p; q++)
+            {
+                float* xr = xb + q * d, gr = gb + q * d;
                 for (int k = 0; k < d; k++)
                 {
-                    double v = xb[q * d + k];
-                    norm[bi * d + k] += v * v;
-                    s[k] += gb[q * d + k] * v;
+                    double v = xr[k];
+                    sq[k] += v * v;
+                    s[k] += gr[k] * v;
                 }
+            }
             double mean = 0;
             for (int k = 0; k < d; k++) { norm[bi * d + k] = Math.Sqrt(norm[bi * d + k]); mean += norm[bi * d + k]; }
             double m = mean / d + 1e-6, cross = 0;
             for (int k = 0; k < d; k++)
             {
-                s[k] *= gam[k];
+                double sk = s[k] * gam[k];
                 n[bi * d + k] = norm[bi * d + k] / m;
-                cross += s[k] * norm[bi * d + k];
+                cross += sk * norm[bi * d + k];
             }
-            for (int k = 0; k < d; k++) dG[bi * d + k] = s[k] / m - cross / (d * m * m);
+            for (int k = 0; k < d; k++) dG[bi * d + k] = s[k] * gam[k] / m - cross / (d * m * m);
         });
 
         Tensor? gx = null, gGamma = null, gBeta = null;
@@ -131,16 +206,20 @@ internal static unsafe class NormBackward
         {
             gx = Tensor.Empty(x.Shape);
             float* gxp = gx.Data;
+            var scale = new double[b * d];   // γ·N + 1, the direct path's factor
+            for (int j = 0; j < b * d; j++) scale[j] = gam[j % d] * n[j] + 1;
             Blocks.For((long)b * p, 256, (s, e) =>
             {
                 for (long r = s; r < e; r++)
                 {
                     long bi = r / p;
+                    int j0 = (int)(bi * d);
+                    float* xr = xp + r * d, gr = gp + r * d, gxr = gxp + r * d;
                     for (int k = 0; k < d; k++)
                     {
-                        long i = r * d + k, j = bi * d + k;
-                        double viaNorm = norm[j] > 0 ? dG[j] * xp[i] / norm[j] : 0;
-                        gxp[i] = (float)(gp[i] * (gam[k] * n[j] + 1) + viaNorm);
+                        int j = j0 + k;
+                        double viaNorm = norm[j] > 0 ? dG[j] * xr[k] / norm[j] : 0;
+                        gxr[k] = (float)(gr[k] * scale[j] + viaNorm);
                     }
                 }
             });
@@ -149,17 +228,12 @@ internal static unsafe class NormBackward
         {
             gGamma = Tensor.Empty(gammaShape);
             float* o = gGamma.Data;
-            Threads.For(d, k =>
+            for (int k = 0; k < d; k++)
             {
                 double s = 0;
-                for (int bi = 0; bi < b; bi++)
-                {
-                    double t = 0;
-                    for (long q = 0; q < p; q++) { long i = (bi * p + q) * d + k; t += gp[i] * (double)xp[i]; }
-                    s += t * n[bi * d + k];
-                }
+                for (int bi = 0; bi < b; bi++) s += gx1[bi * d + k] * n[bi * d + k];
                 o[k] = (float)s;
-            });
+            }
         }
         if (needBeta) gBeta = ColumnSum(g, (int)(b * p), d, betaShape);
         return (gx, gGamma, gBeta);
