@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Wuerstchen.Kernels;
 using Wuerstchen.Tensors;
 
@@ -24,23 +25,7 @@ internal static unsafe class NormBackward
         {
             Blocks.For(outer, 64, (start, end) =>
             {
-                var xhat = new double[d];
-                var gh = new double[d];
-                for (long r = start; r < end; r++)
-                {
-                    long b = r * d;
-                    var (mean, rstd) = Moments(xp + b, d, 1, eps);
-                    double sumG = 0, sumGx = 0;
-                    for (int k = 0; k < d; k++)
-                    {
-                        xhat[k] = (xp[b + k] - mean) * rstd;
-                        gh[k] = gp[b + k] * (wp is null ? 1.0 : wp[k]);
-                        sumG += gh[k];
-                        sumGx += gh[k] * xhat[k];
-                    }
-                    double mg = sumG / d, mgx = sumGx / d;
-                    for (int k = 0; k < d; k++) gxp[b + k] = (float)(rstd * (gh[k] - mg - xhat[k] * mgx));
-                }
+                for (long r = start; r < end; r++) RowInput(xp + r * d, gp + r * d, wp, gxp + r * d, d, eps);
             });
             return gx;
         }
@@ -92,6 +77,63 @@ internal static unsafe class NormBackward
         });
         return gx;
     }
+
+    /// <summary>
+    /// One contiguous row of <see cref="Input"/>: the statistics and the two sums in double, 4 lanes at a time
+    /// (lane-wise partial sums, then added across lanes; the order differs from a scalar loop only in the last bits
+    /// of the double sums, and does not depend on the thread count).
+    /// </summary>
+    private static void RowInput(float* x, float* g, float* w, float* gx, int d, float eps)
+    {
+        const int L = 4;
+        int k = 0;
+        var acc = Vector256<double>.Zero;
+        for (; k + L <= d; k += L) acc += Widen(x + k);
+        double sum = Vector256.Sum(acc);
+        for (; k < d; k++) sum += x[k];
+        double mean = sum / d;
+        var vMean = Vector256.Create(mean);
+        acc = Vector256<double>.Zero;
+        for (k = 0; k + L <= d; k += L) { var c = Widen(x + k) - vMean; acc += c * c; }
+        double sq = Vector256.Sum(acc);
+        for (; k < d; k++) { double c = x[k] - mean; sq += c * c; }
+        double rstd = 1.0 / Math.Sqrt(sq / d + eps);
+        var vRstd = Vector256.Create(rstd);
+
+        var accG = Vector256<double>.Zero;
+        var accGx = Vector256<double>.Zero;
+        for (k = 0; k + L <= d; k += L)
+        {
+            var gh = w is null ? Widen(g + k) : Widen(g + k) * Widen(w + k);
+            accG += gh;
+            accGx += gh * ((Widen(x + k) - vMean) * vRstd);
+        }
+        double sumG = Vector256.Sum(accG), sumGx = Vector256.Sum(accGx);
+        for (; k < d; k++)
+        {
+            double gh = g[k] * (w is null ? 1.0 : w[k]);
+            sumG += gh;
+            sumGx += gh * ((x[k] - mean) * rstd);
+        }
+        double mg = sumG / d, mgx = sumGx / d;
+        var vMg = Vector256.Create(mg);
+        var vMgx = Vector256.Create(mgx);
+        for (k = 0; k + L <= d; k += L)
+        {
+            var gh = w is null ? Widen(g + k) : Widen(g + k) * Widen(w + k);
+            var xhat = (Widen(x + k) - vMean) * vRstd;
+            var v = vRstd * (gh - vMg - xhat * vMgx);
+            Vector128.Store(Vector256.Narrow(v, v).GetLower(), gx + k);
+        }
+        for (; k < d; k++)
+        {
+            double gh = g[k] * (w is null ? 1.0 : w[k]);
+            gx[k] = (float)(rstd * (gh - mg - (x[k] - mean) * rstd * mgx));
+        }
+    }
+
+    /// <summary>Four floats widened to double.</summary>
+    private static Vector256<double> Widen(float* p) => Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe());
 
     /// <summary>∂w = Σ g·x̂ over all rows of a last-dim LayerNorm; returned in <paramref name="shape"/> (D elements).</summary>
     public static Tensor Weight(Tensor g, Tensor x, int rows, int d, float eps, ReadOnlySpan<int> shape)
