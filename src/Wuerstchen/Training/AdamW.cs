@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Globalization;
 using Wuerstchen.Autograd;
 using Wuerstchen.Autograd.Backward;
@@ -87,7 +88,29 @@ public sealed unsafe class AdamW : IDisposable
         float* p = param.Data, g = gd.Data, m = expAvg.Data, v = expAvgSq.Data;
         Blocks.For(param.Numel, 1 << 14, (start, end) =>
         {
-            for (long i = start; i < end; i++)
+            // 8 lanes, then the scalar tail: the same float operations in the same order per element (no fused
+            // multiply-add), so each lane matches the scalar loop bit for bit.
+            long i = start;
+            var vDecay = Vector256.Create(decays ? decay : 1f);
+            var vB1 = Vector256.Create(beta1);
+            var v1B1 = Vector256.Create(oneMinusBeta1);
+            var vB2 = Vector256.Create(beta2);
+            var v1B2 = Vector256.Create(oneMinusBeta2);
+            var vBc2 = Vector256.Create(biasCorrection2Sqrt);
+            var vEps = Vector256.Create(eps);
+            var vStep = Vector256.Create(negStepSize);
+            for (; i + 8 <= end; i += 8)
+            {
+                var gi = Vector256.Load(g + i);
+                var pi = decays ? Vector256.Load(p + i) * vDecay : Vector256.Load(p + i);
+                var mi = Vector256.Load(m + i) * vB1 + v1B1 * gi;
+                var vi = Vector256.Load(v + i) * vB2 + v1B2 * gi * gi;
+                var denom = Vector256.Sqrt(vi) / vBc2 + vEps;
+                mi.Store(m + i);
+                vi.Store(v + i);
+                (pi + vStep * mi / denom).Store(p + i);
+            }
+            for (; i < end; i++)
             {
                 float gi = g[i];
                 float pi = decays ? p[i] * decay : p[i];

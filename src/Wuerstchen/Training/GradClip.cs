@@ -17,8 +17,10 @@ public static unsafe class GradClip
             var g = p.Grad;
             if (g is null) continue;
             double s = 0;
-            var data = g.ToArray(); // any strides
-            foreach (var v in data) s += (double)v * v;
+            if (g.IsContiguous)
+                foreach (var v in g.AsSpan()) s += (double)v * v;
+            else
+                foreach (var v in g.ToArray()) s += (double)v * v;   // any strides
             sum += s;
         }
         return Math.Sqrt(sum);

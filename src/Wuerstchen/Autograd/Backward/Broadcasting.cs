@@ -68,7 +68,7 @@ internal static unsafe class Broadcasting
     }
 
     /// <summary>acc[i] += row[i] in double, 8 lanes at a time (each lane's sum is the scalar loop's).</summary>
-    private static void AddWidened(double* acc, float* row, int n)
+    internal static void AddWidened(double* acc, float* row, int n)
     {
         int i = 0;
         for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)

@@ -166,11 +166,8 @@ internal static unsafe class NormBackward
         ColumnBlocks(d, (k0, k1) =>
         {
             var acc = new double[k1 - k0];
-            for (int r = 0; r < rows; r++)
-            {
-                float* gr = gp + (long)r * d;
-                for (int k = k0; k < k1; k++) acc[k - k0] += gr[k];
-            }
+            fixed (double* a = acc)
+                for (int r = 0; r < rows; r++) Broadcasting.AddWidened(a, gp + (long)r * d + k0, k1 - k0);
             for (int k = k0; k < k1; k++) bp[k] = (float)acc[k - k0];
         });
         return gb;
@@ -221,16 +218,24 @@ internal static unsafe class NormBackward
             float* xb = xp + bi * p * d, gb = gp + bi * p * d;
             var s = new Span<double>(gx1, bi * d, d);
             var sq = new Span<double>(norm, bi * d, d);
-            for (long q = 0; q < p; q++)
-            {
-                float* xr = xb + q * d, gr = gb + q * d;
-                for (int k = 0; k < d; k++)
+            fixed (double* sp = s, qp = sq)
+                for (long q = 0; q < p; q++)
                 {
-                    double v = xr[k];
-                    sq[k] += v * v;
-                    s[k] += gr[k] * v;
+                    float* xr = xb + q * d, gr = gb + q * d;
+                    int k = 0;
+                    for (; k + 4 <= d; k += 4)
+                    {
+                        var v = Widen(xr + k);
+                        (Vector256.Load(qp + k) + v * v).Store(qp + k);
+                        (Vector256.Load(sp + k) + Widen(gr + k) * v).Store(sp + k);
+                    }
+                    for (; k < d; k++)
+                    {
+                        double v = xr[k];
+                        sq[k] += v * v;
+                        s[k] += gr[k] * v;
+                    }
                 }
-            }
             double mean = 0;
             for (int k = 0; k < d; k++) { norm[bi * d + k] = Math.Sqrt(norm[bi * d + k]); mean += norm[bi * d + k]; }
             double m = mean / d + 1e-6, cross = 0;
@@ -252,18 +257,27 @@ internal static unsafe class NormBackward
             for (int j = 0; j < b * d; j++) scale[j] = gam[j % d] * n[j] + 1;
             Blocks.For((long)b * p, 256, (s, e) =>
             {
-                for (long r = s; r < e; r++)
-                {
-                    long bi = r / p;
-                    int j0 = (int)(bi * d);
-                    float* xr = xp + r * d, gr = gp + r * d, gxr = gxp + r * d;
-                    for (int k = 0; k < d; k++)
+                fixed (double* np = norm, dp = dG, cp = scale)
+                    for (long r = s; r < e; r++)
                     {
-                        int j = j0 + k;
-                        double viaNorm = norm[j] > 0 ? dG[j] * xr[k] / norm[j] : 0;
-                        gxr[k] = (float)(gr[k] * scale[j] + viaNorm);
+                        long bi = r / p;
+                        int j0 = (int)(bi * d), k = 0;
+                        float* xr = xp + r * d, gr = gp + r * d, gxr = gxp + r * d;
+                        for (; k + 4 <= d; k += 4)
+                        {
+                            var nv = Vector256.Load(np + j0 + k);
+                            var viaNorm = Vector256.ConditionalSelect(Vector256.GreaterThan(nv, Vector256<double>.Zero),
+                                Vector256.Load(dp + j0 + k) * Widen(xr + k) / nv, Vector256<double>.Zero);
+                            var v = Widen(gr + k) * Vector256.Load(cp + j0 + k) + viaNorm;
+                            Vector128.Store(Vector256.Narrow(v, v).GetLower(), gxr + k);
+                        }
+                        for (; k < d; k++)
+                        {
+                            int j = j0 + k;
+                            double viaNorm = norm[j] > 0 ? dG[j] * xr[k] / norm[j] : 0;
+                            gxr[k] = (float)(gr[k] * scale[j] + viaNorm);
+                        }
                     }
-                }
             });
         }
         if (needGamma)
