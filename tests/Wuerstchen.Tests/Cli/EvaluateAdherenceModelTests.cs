@@ -55,6 +55,56 @@ public sealed class EvaluateAdherenceModelTests : IDisposable
         Assert.Contains("--probe", missing.Error);
     }
 
+    /// <summary>A shapes dataset with one plain, large, single-object picture per prompt of the set (all the same image).</summary>
+    private string WriteStandInDataset(string name, int side)
+    {
+        string folder = _temp.File(name);
+        Directory.CreateDirectory(folder);
+        using var picture = Pipelines.ImageEncoding.ImageEncodingFixtures.Picture(side, side);
+        Wuerstchen.Pipelines.ImageEncoding.ImageFiles.WritePngs(picture, [Path.Combine(folder, "000000.png")]);
+        var lines = AdherencePromptSet.Default.Select(p =>
+            $"{{\"file_name\": \"000000.png\", \"text\": \"{p.Text}\", \"index\": {p.Index}, \"shape\": \"{p.Shape.ToString().ToLowerInvariant()}\", " +
+            $"\"color\": \"{p.Color.Name}\", \"count\": 1, \"size\": \"large\", \"position\": \"center\", \"background\": \"{p.Background.Name}\", " +
+            "\"background_fill\": \"plain\", \"template\": 0}");
+        File.WriteAllLines(Path.Combine(folder, "metadata.jsonl"), lines);
+        return folder;
+    }
+
+    [Fact]
+    public void True_embeddings_decode_every_prompt_from_a_dataset_picture_with_the_models_decoder()
+    {
+        string model = _temp.File("model");
+        StandInDefaultModel.Write(model);                                   // 128², a decoder taking 16-channel embeddings
+        string effnet = Pipelines.ImageEncoding.ImageEncodingFixtures.WriteEffnet(_temp.File("compressor"),
+            Pipelines.ImageEncoding.ImageEncodingFixtures.TinyEffnet with { CLatent = 16 });
+        string dataset = WriteStandInDataset("dataset", 128);
+        string output = _temp.File("report");
+        var r = CliRunner.Run("evaluate-adherence", "--model", model, "--true-embeddings", dataset, "--effnet", effnet, "--output", output);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.StartsWith("Stage B from true embeddings (large objects first): colour ", r.Output);
+        foreach (var prompt in AdherencePromptSet.Default)
+            Assert.True(File.Exists(Path.Combine(output, "images", prompt.ImageFileName)), prompt.ImageFileName);
+        var rescored = CliRunner.Run("evaluate-adherence", "--images", Path.Combine(output, "images"));
+        Assert.True(rescored.ExitCode == 0, rescored.Error);
+        Assert.EndsWith(rescored.Output.Trim(), r.Output.Trim());
+
+        void Usage(string argument, string fragment, params string[] args)
+        {
+            var u = CliRunner.Run(["evaluate-adherence", .. args]);
+            Assert.True(u.ExitCode == 2, $"{string.Join(' ', args)}: exit {u.ExitCode}, {u.Error}");
+            Assert.Contains(argument, u.Error);
+            Assert.Contains(fragment, u.Error);
+        }
+        Usage("--true-embeddings", "needs --model", "--true-embeddings", dataset, "--effnet", effnet);
+        Usage("--effnet", "compressor", "--model", model, "--true-embeddings", dataset);
+        Usage("--effnet", "--true-embeddings", "--model", model, "--effnet", effnet);
+        Usage("--probe", "does not run the prior", "--model", model, "--true-embeddings", dataset, "--effnet", effnet, "--probe", effnet);
+        Usage("--object-size", "'large' or 'small'", "--model", model, "--true-embeddings", dataset, "--effnet", effnet, "--object-size", "huge");
+        Usage("--true-embeddings", "does not exist", "--model", model, "--true-embeddings", _temp.File("none"), "--effnet", effnet);
+        Usage("--true-embeddings", "256×256 pixels, but the model draws 128×128", "--model", model,
+            "--true-embeddings", WriteStandInDataset("large-pictures", 256), "--effnet", effnet);
+    }
+
     [Fact]
     public void Model_mode_rejects_a_second_source_and_a_missing_folder()
     {
