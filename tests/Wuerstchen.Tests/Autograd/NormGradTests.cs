@@ -67,30 +67,17 @@ public class NormGradTests
         }, reference);
     }
 
-    [Fact]
-    public void LayerNorm2dOverChannels()
+    [Theory]
+    [InlineData(3, 4, 23)]
+    [InlineData(9, 15, 26)]   // 135 positions: the backward's tiles of 64, the last one partial
+    public void LayerNorm2dOverChannels(int h, int w, int seed)
     {
-        var rng = new System.Random(23);
-        var x = Leaf(rng, [2, 5, 3, 4]);
-        var reference = NormRef(2, 5, 12, 1e-6, false, false);
-        Check("LayerNorm2d", [x], t =>
+        var rng = new System.Random(seed);
+        var x = Leaf(rng, [2, 5, h, w]);
+        var reference = NormRef(2, 5, h * w, 1e-6, false, false);
+        Check($"LayerNorm2d {h}x{w}", [x], t =>
         {
-            var y = Rounded(reference, t, 2, 5, 3, 4);
-            Recorder.LayerNorm2d(y, t[0], 1e-6f);
-            return y;
-        }, reference);
-    }
-
-    [Fact]
-    public void LayerNorm2dOverManyPositions()
-    {
-        // 9 × 15 = 135 positions: the backward's tiles of 64 positions, the last one partial.
-        var rng = new System.Random(26);
-        var x = Leaf(rng, [2, 6, 9, 15]);
-        var reference = NormRef(2, 6, 135, 1e-6, false, false);
-        Check("LayerNorm2d 135 positions", [x], t =>
-        {
-            var y = Rounded(reference, t, 2, 6, 9, 15);
+            var y = Rounded(reference, t, 2, 5, h, w);
             Recorder.LayerNorm2d(y, t[0], 1e-6f);
             return y;
         }, reference);
