@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Autograd.Backward;
@@ -54,7 +53,7 @@ internal static unsafe class Broadcasting
                     acc[t] += sum;
                 }
                 else
-                    fixed (double* a = &acc[t]) AddWidened(a, row, inner);
+                    fixed (double* a = &acc[t]) Lanes.AddWidened(a, row, inner);
                 for (int d = rank - 2; d >= 0; d--)
                 {
                     if (++idx[d] < gs[d]) break;
@@ -65,19 +64,6 @@ internal static unsafe class Broadcasting
         var dst = result.AsSpan();
         for (long i = 0; i < numel; i++) dst[(int)i] = (float)acc[i];
         return result;
-    }
-
-    /// <summary>acc[i] += row[i] in double, 8 lanes at a time (each lane's sum is the scalar loop's).</summary>
-    internal static void AddWidened(double* acc, float* row, int n)
-    {
-        int i = 0;
-        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
-        {
-            var v = Vector256.Load(row + i);
-            (Vector256.Load(acc + i) + Vector256.WidenLower(v)).Store(acc + i);
-            (Vector256.Load(acc + i + 4) + Vector256.WidenUpper(v)).Store(acc + i + 4);
-        }
-        for (; i < n; i++) acc[i] += row[i];
     }
 
     /// <summary>A contiguous copy of <paramref name="t"/> broadcast to <paramref name="shape"/> (t itself if it already has that shape and is contiguous).</summary>

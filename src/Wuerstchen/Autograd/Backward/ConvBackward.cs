@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Wuerstchen.Kernels;
 using Wuerstchen.Tensors;
 
@@ -290,7 +289,7 @@ internal static unsafe class ConvBackward
                                 int sx = Source(x, j, padding, w, replicate);
                                 if (sx < 0) continue;
                                 float* src = gp + (((long)n * oh + y) * ow + x) * c, dst = gxp + (((long)n * h + sy) * w + sx) * c;
-                                MultiplyAdd(dst, src, tp + (i * k + j) * c, c);
+                                Lanes.MultiplyAdd(dst, src, tp + (i * k + j) * c, c);
                             }
                     }
         });
@@ -320,7 +319,7 @@ internal static unsafe class ConvBackward
                             int sx = Source(xo, j, padding, w, replicate);
                             if (sx < 0) continue;
                             float* gr = gp + (((long)n * oh + y) * ow + xo) * c, xr = xp + (((long)n * h + sy) * w + sx) * c;
-                            AccumulateProducts(ap, gr, xr, c);
+                            Lanes.AccumulateProducts(ap, gr, xr, c);
                         }
                     }
             for (int ch = 0; ch < c; ch++) gwp[(ch * k + i) * k + j] = (float)acc[ch];
@@ -335,29 +334,6 @@ internal static unsafe class ConvBackward
         for (int ch = 0; ch < c; ch++)
             for (int tap = 0; tap < k * k; tap++) t[tap * c + ch] = w[ch * k * k + tap];
         return t;
-    }
-
-    /// <summary>dst[i] += src[i]·w[i]: a float multiply, then a float add (no fused multiply-add), as the scalar loop.</summary>
-    private static void MultiplyAdd(float* dst, float* src, float* w, int n)
-    {
-        int i = 0;
-        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
-            (Vector256.Load(dst + i) + Vector256.Load(src + i) * Vector256.Load(w + i)).Store(dst + i);
-        for (; i < n; i++) dst[i] += src[i] * w[i];
-    }
-
-    /// <summary>acc[i] += (double)a[i]·b[i], in double: the product of two widened floats is exact, so lanes match the scalar loop.</summary>
-    private static void AccumulateProducts(double* acc, float* a, float* b, int n)
-    {
-        int i = 0;
-        for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
-        {
-            var va = Vector256.Load(a + i);
-            var vb = Vector256.Load(b + i);
-            (Vector256.Load(acc + i) + Vector256.WidenLower(va) * Vector256.WidenLower(vb)).Store(acc + i);
-            (Vector256.Load(acc + i + 4) + Vector256.WidenUpper(va) * Vector256.WidenUpper(vb)).Store(acc + i + 4);
-        }
-        for (; i < n; i++) acc[i] += (double)a[i] * b[i];
     }
 
     // ---------------------------------------------------------------- padding

@@ -88,13 +88,13 @@ internal static unsafe class NormBackward
         const int L = 4;
         int k = 0;
         var acc = Vector256<double>.Zero;
-        for (; k + L <= d; k += L) acc += Widen(x + k);
+        for (; k + L <= d; k += L) acc += Lanes.Widen(x + k);
         double sum = Vector256.Sum(acc);
         for (; k < d; k++) sum += x[k];
         double mean = sum / d;
         var vMean = Vector256.Create(mean);
         acc = Vector256<double>.Zero;
-        for (k = 0; k + L <= d; k += L) { var c = Widen(x + k) - vMean; acc += c * c; }
+        for (k = 0; k + L <= d; k += L) { var c = Lanes.Widen(x + k) - vMean; acc += c * c; }
         double sq = Vector256.Sum(acc);
         for (; k < d; k++) { double c = x[k] - mean; sq += c * c; }
         double rstd = 1.0 / Math.Sqrt(sq / d + eps);
@@ -104,9 +104,9 @@ internal static unsafe class NormBackward
         var accGx = Vector256<double>.Zero;
         for (k = 0; k + L <= d; k += L)
         {
-            var gh = w is null ? Widen(g + k) : Widen(g + k) * Widen(w + k);
+            var gh = w is null ? Lanes.Widen(g + k) : Lanes.Widen(g + k) * Lanes.Widen(w + k);
             accG += gh;
-            accGx += gh * ((Widen(x + k) - vMean) * vRstd);
+            accGx += gh * ((Lanes.Widen(x + k) - vMean) * vRstd);
         }
         double sumG = Vector256.Sum(accG), sumGx = Vector256.Sum(accGx);
         for (; k < d; k++)
@@ -120,10 +120,10 @@ internal static unsafe class NormBackward
         var vMgx = Vector256.Create(mgx);
         for (k = 0; k + L <= d; k += L)
         {
-            var gh = w is null ? Widen(g + k) : Widen(g + k) * Widen(w + k);
-            var xhat = (Widen(x + k) - vMean) * vRstd;
+            var gh = w is null ? Lanes.Widen(g + k) : Lanes.Widen(g + k) * Lanes.Widen(w + k);
+            var xhat = (Lanes.Widen(x + k) - vMean) * vRstd;
             var v = vRstd * (gh - vMg - xhat * vMgx);
-            Vector128.Store(Vector256.Narrow(v, v).GetLower(), gx + k);
+            Lanes.StoreNarrowed(v, gx + k);
         }
         for (; k < d; k++)
         {
@@ -131,9 +131,6 @@ internal static unsafe class NormBackward
             gx[k] = (float)(rstd * (gh - mg - (x[k] - mean) * rstd * mgx));
         }
     }
-
-    /// <summary>Four floats widened to double.</summary>
-    private static Vector256<double> Widen(float* p) => Vector256.WidenLower(Vector128.Load(p).ToVector256Unsafe());
 
     /// <summary>∂w = Σ g·x̂ over all rows of a last-dim LayerNorm; returned in <paramref name="shape"/> (D elements).</summary>
     public static Tensor Weight(Tensor g, Tensor x, int rows, int d, float eps, ReadOnlySpan<int> shape)
@@ -167,7 +164,7 @@ internal static unsafe class NormBackward
         {
             var acc = new double[k1 - k0];
             fixed (double* a = acc)
-                for (int r = 0; r < rows; r++) Broadcasting.AddWidened(a, gp + (long)r * d + k0, k1 - k0);
+                for (int r = 0; r < rows; r++) Lanes.AddWidened(a, gp + (long)r * d + k0, k1 - k0);
             for (int k = k0; k < k1; k++) bp[k] = (float)acc[k - k0];
         });
         return gb;
@@ -225,9 +222,9 @@ internal static unsafe class NormBackward
                     int k = 0;
                     for (; k + 4 <= d; k += 4)
                     {
-                        var v = Widen(xr + k);
+                        var v = Lanes.Widen(xr + k);
                         (Vector256.Load(qp + k) + v * v).Store(qp + k);
-                        (Vector256.Load(sp + k) + Widen(gr + k) * v).Store(sp + k);
+                        (Vector256.Load(sp + k) + Lanes.Widen(gr + k) * v).Store(sp + k);
                     }
                     for (; k < d; k++)
                     {
@@ -267,9 +264,9 @@ internal static unsafe class NormBackward
                         {
                             var nv = Vector256.Load(np + j0 + k);
                             var viaNorm = Vector256.ConditionalSelect(Vector256.GreaterThan(nv, Vector256<double>.Zero),
-                                Vector256.Load(dp + j0 + k) * Widen(xr + k) / nv, Vector256<double>.Zero);
-                            var v = Widen(gr + k) * Vector256.Load(cp + j0 + k) + viaNorm;
-                            Vector128.Store(Vector256.Narrow(v, v).GetLower(), gxr + k);
+                                Vector256.Load(dp + j0 + k) * Lanes.Widen(xr + k) / nv, Vector256<double>.Zero);
+                            var v = Lanes.Widen(gr + k) * Vector256.Load(cp + j0 + k) + viaNorm;
+                            Lanes.StoreNarrowed(v, gxr + k);
                         }
                         for (; k < d; k++)
                         {
