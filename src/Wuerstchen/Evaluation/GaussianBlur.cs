@@ -1,8 +1,9 @@
 namespace Wuerstchen.Evaluation;
 
 /// <summary>
-/// Separable Gaussian blur of planar images, edges clamped (replicated). Used to build the classifier's blurred
-/// prototypes, and by tests to imitate the softness of generated pictures.
+/// Separable Gaussian blur of planar images, edges clamped (replicated). Used by the analyser to smooth an object's
+/// coverage before tracing it and to build the classifier's blurred prototypes, and by tests to imitate the softness
+/// of generated pictures.
 /// </summary>
 public static class GaussianBlur
 {

@@ -68,7 +68,7 @@ public static class ShapeClassifier
         ShapeNames.All.ToDictionary(s => s, s => BlurLevels.Select(level => MeasureCanonical(s, level)).ToArray());
 
     // White on black, 192² with radius 0.25 (48 px), so even the widest blur stays clear of the border.
-    private static ShapeFeatures MeasureCanonical(ShapeKind shape, double blur)
+    internal static ShapeFeatures MeasureCanonical(ShapeKind shape, double blur, double outlineSmoothing = AdherenceAnalyzer.OutlineSmoothing)
     {
         const int Size = 192;
         const double Radius = 0.25;
@@ -80,7 +80,7 @@ public static class ShapeClassifier
         using var image = ShapeRasterizer.Render(scene, Size);
         var pixels = image.AsSpan();
         GaussianBlur.Apply(pixels, 3, Size, Size, blur * Radius * Size);
-        return AdherenceAnalyzer.Measure(pixels, Size, Size).Features
+        return AdherenceAnalyzer.Measure(pixels, Size, Size, outlineSmoothing).Features
             ?? throw new InvalidOperationException($"The canonical {shape} render (blur {blur}) was not found by the analyser.");
     }
 }

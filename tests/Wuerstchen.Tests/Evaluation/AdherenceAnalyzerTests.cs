@@ -49,6 +49,32 @@ public class AdherenceAnalyzerTests(ITestOutputHelper output)
         Assert.True(color >= least && shape >= least, $"colour {color:P1}, shape {shape:P1} (need {least:P0})");
     }
 
+    /// <summary>
+    /// Decoded pictures have soft, grainy edges (Stage A's round trip shows bands a few pixels deep, in blocks).
+    /// Traced unsmoothed, that roughness made clear discs read as stars; the analyser must see through it. The control
+    /// measures the same pictures without the outline smoothing, so the test shows the roughening is hard enough to
+    /// matter.
+    /// </summary>
+    [Fact]
+    public void Rough_edges_do_not_change_the_shape()
+    {
+        int smoothed = 0, unsmoothed = 0, n = 0;
+        foreach (var prompt in AdherencePromptSet.Default)
+        {
+            using var image = Pictures.Render(prompt, 256, variant: 1);
+            Pictures.Degrade(image, blur: 1.5, noise: 0, seed: 0);
+            Pictures.RoughenEdges(image, reach: 2, seed: prompt.Index);
+            var found = AdherenceAnalyzer.Analyze(image).Object;
+            var raw = AdherenceAnalyzer.Measure(image.AsSpan(), 256, 256, outlineSmoothing: 0).Features;
+            n++;
+            if (found?.Shape == prompt.Shape) smoothed++;
+            if (raw is not null && ShapeClassifier.Rank(raw)[0].Shape == prompt.Shape) unsmoothed++;
+        }
+        output.WriteLine($"256², blur σ 1.5 px, edges roughened ±2 px: shape {100.0 * smoothed / n:F1}% (unsmoothed outline: {100.0 * unsmoothed / n:F1}%) of {n}");
+        Assert.True(smoothed >= 0.9 * n, $"shape {smoothed}/{n}");
+        Assert.True(unsmoothed <= 0.7 * n, $"control: unsmoothed {unsmoothed}/{n}; the roughening no longer tests anything");
+    }
+
     [Fact]
     public void Tensor_image_and_file_inputs_agree()
     {

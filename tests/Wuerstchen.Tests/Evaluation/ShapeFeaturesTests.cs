@@ -23,8 +23,8 @@ public class ShapeFeaturesTests
     [MemberData(nameof(Ideal))]
     public void Sharp_renders_measure_close_to_the_ideal_outline(ShapeKind shape, double fill, double solidity, double circularity, double aspect, double centroid, int corners)
     {
-        // The unblurred point of each prototype curve is a 96-pixel-wide exact-coverage render.
-        var f = ShapeClassifier.PrototypeCurves[shape][0];
+        // A 96-pixel-wide exact-coverage render (the prototypes' canonical one), its outline traced unsmoothed.
+        var f = ShapeClassifier.MeasureCanonical(shape, blur: 0, outlineSmoothing: 0);
         Assert.Equal(fill, f.Fill, 0.02);
         Assert.Equal(solidity, f.Solidity, 0.02);
         if (!double.IsNaN(circularity)) Assert.Equal(circularity, f.Circularity, 0.015);
