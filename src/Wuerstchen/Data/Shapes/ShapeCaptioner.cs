@@ -6,7 +6,8 @@ namespace Wuerstchen.Data.Shapes;
 /// Writes captions for scenes from a small set of templates. Every template names the colour and the shape; the
 /// others add size, position and background in varied word orders, so the text encoder sees the attributes in
 /// several phrasings. Template 0 is the phrasing of the adherence prompts ("a red circle on a blue background")
-/// and carries the most weight.
+/// and carries the most weight. Small objects are called small in every template, so a caption without a size word
+/// shows a large object.
 /// </summary>
 public static class ShapeCaptioner
 {
@@ -55,7 +56,12 @@ public static class ShapeCaptioner
         string background = scene.Background.Fill != BackgroundFill.Plain && rng.NextBool()
             ? scene.Background.Color.Name + " gradient"
             : scene.Background.Color.Name;
-        string text = Templates[template].Format
+        string format = Templates[template].Format;
+        // A small object is always called small: a caption without a size word then means the usual, large object,
+        // as people say "a red circle" for one that fills the picture and "a small red circle" for one that does not.
+        // (No random draw depends on this, so the pictures of a seed are the same as before the rule.)
+        if (scene.Size == ShapeSize.Small && !format.Contains("{size}")) format = format.Replace("{color}", "{size} {color}");
+        string text = format
             .Replace("{n}", count)
             .Replace("{size}", size)
             .Replace("{color}", scene.Color.Name)
