@@ -219,19 +219,8 @@ internal static unsafe class NormBackward
                 for (long q = 0; q < p; q++)
                 {
                     float* xr = xb + q * d, gr = gb + q * d;
-                    int k = 0;
-                    for (; k + 4 <= d; k += 4)
-                    {
-                        var v = Lanes.Widen(xr + k);
-                        (Vector256.Load(qp + k) + v * v).Store(qp + k);
-                        (Vector256.Load(sp + k) + Lanes.Widen(gr + k) * v).Store(sp + k);
-                    }
-                    for (; k < d; k++)
-                    {
-                        double v = xr[k];
-                        sq[k] += v * v;
-                        s[k] += gr[k] * v;
-                    }
+                    Lanes.AccumulateProducts(qp, xr, xr, d);
+                    Lanes.AccumulateProducts(sp, gr, xr, d);
                 }
             double mean = 0;
             for (int k = 0; k < d; k++) { norm[bi * d + k] = Math.Sqrt(norm[bi * d + k]); mean += norm[bi * d + k]; }
