@@ -11,7 +11,7 @@ using Wuerstchen.Training.Trainers;
 namespace Wuerstchen.Cli.Commands;
 
 /// <summary>
-/// <c>wuerstchen train stage-a|stage-b|stage-c|lora|effnet --data DIR --output DIR …</c>: a thin shell over the library's
+/// <c>wuerstchen train stage-a|stage-b|stage-c|text-encoder|lora|effnet --data DIR --output DIR …</c>: a thin shell over the library's
 /// <see cref="Trainer"/> and the stage objectives (<see cref="TrainModels"/> builds them). Progress goes to the
 /// error stream, one line per <c>--log-every</c> updates; Ctrl+C writes a checkpoint and exits with 130, and the
 /// same command with <c>--resume</c> continues exactly where it stopped.
@@ -24,6 +24,8 @@ public static class TrainCommand
     {
         Stage(context, "stage-c", "Stage C, the text-conditional prior, on semantic-compressor latents.", TrainModels.StageC,
             o => [o.Init, o.Config, o.PriorWidth, o.PriorDepth, o.PriorHeads, o.TextEncoder, o.TrainTextEncoder, o.Effnet, o.Recipe, o.CaptionDropout, o.LatentCache, o.LatentMean, o.LatentStd, o.LossWeight]),
+        Stage(context, "text-encoder", "A text encoder alone, pre-trained as a tiny CLIP against the frozen compressor's Stage C latents (then: train stage-c --text-encoder OUT --train-text-encoder).", TrainModels.TextEncoder,
+            o => [o.Init, o.TextEncoder, o.Effnet, o.LatentCache, o.LatentMean, o.LatentStd, o.EmbedDim, o.ImageHeadWidth, o.Temperature]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
             o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.EffnetDropout, o.EffnetCoarsen, o.ObjectLossWeight, o.LatentCache, o.LossWeight]),
         Stage(context, "effnet", "The semantic compressor from scratch: it and a small head learn to reconstruct frozen Stage A latents through its 16-channel bottleneck; then train Stage B and C against it (--effnet DIR --freeze-effnet).", TrainModels.Effnet,
@@ -114,6 +116,7 @@ public static class TrainCommand
         {
             StageCObjective c => c.CacheEncoder(Fingerprint(effnet)),
             LoraObjective l => l.CacheEncoder(Fingerprint(effnet)),
+            TextEncoderContrastiveObjective t => t.CacheEncoder(Fingerprint(effnet)),
             StageBObjective { TrainCompressor: true } => throw new CliUsageException("--latent-cache", "Stage B caches the compressor's features, so it needs --freeze-effnet."),
             StageBObjective b => b.CacheEncoder(Fingerprint(effnet, TrainModels.StageBVqGanFolder(parse, o)), dataset.Options.Resolution),
             _ => throw new CliUsageException("--latent-cache", $"{objective.Name} does not train on cached latents."),

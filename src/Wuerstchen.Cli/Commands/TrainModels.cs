@@ -55,6 +55,56 @@ internal static class TrainModels
         }
     }
 
+    /// <summary>
+    /// The text encoder alone, pre-trained contrastively against the frozen compressor's Stage C latents (a tiny CLIP):
+    /// from <c>--text-encoder</c> (a config-only text_encoder/ trains from scratch), or continuing <c>--init</c>'s text
+    /// encoder and heads. The latents are the prior's (same compressor input handling and scale), so a Stage C latent
+    /// cache serves both.
+    /// </summary>
+    public static ITrainingObjective TextEncoder(ParseResult parse, TrainOptions o, ulong seed)
+    {
+        string? init = parse.GetValue(o.Init);
+        string effnetFolder = parse.GetValue(o.Effnet) ?? throw new CliUsageException("--effnet", "the text encoder learns to match captions to the frozen compressor's latents: give its effnet/ folder.");
+        var text = Text(parse, o, init, seed, train: true);
+        var disposables = new List<IDisposable> { text };
+        try
+        {
+            var compressor = new EfficientNetCompressor(EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet")), downscaleForStageC: true);
+            disposables.Add(compressor);
+            var latents = new StageCLatents(compressor, LatentScale(parse, o, null));
+            string headsFolder = init is null ? "" : Path.Combine(init, TextEncoderContrastiveObjective.HeadsFolder);
+            ContrastiveHeads heads;
+            if (Directory.Exists(headsFolder)) heads = ContrastiveHeads.FromPretrained(headsFolder);
+            else
+            {
+                int embed = parse.GetValue(o.EmbedDim), width = parse.GetValue(o.ImageHeadWidth);
+                if (embed < 1) throw new CliUsageException("--embed-dim", $"must be at least 1, got {embed}.");
+                if (width < 1) throw new CliUsageException("--image-head-width", $"must be at least 1, got {width}.");
+                var (c, h, w) = LatentShape(compressor, parse.GetValue(o.Resolution));
+                // The heads draw from their own stream, not the text encoder's initialisation.
+                heads = ContrastiveHeads.Create(text.TextEncoder.Config.HiddenSize, c, h, w, width, embed, seed ^ 0x434C_4950UL);
+            }
+            disposables.Add(heads);
+            double temperature = parse.GetValue(o.Temperature);
+            if (!(temperature > 0) || !double.IsFinite(temperature)) throw new CliUsageException("--temperature", $"must be positive, got {temperature}.");
+            return new TextEncoderContrastiveObjective(text, heads, latents, (float)temperature);
+        }
+        catch
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The compressor's Stage C latent shape (c, h, w) for square images of <paramref name="resolution"/> pixels.</summary>
+    private static (int C, int H, int W) LatentShape(ISemanticCompressor compressor, int resolution)
+    {
+        using var _ = Wuerstchen.Autograd.Tape.NoGrad();
+        using var image = Wuerstchen.Tensors.Tensor.Zeros(1, 3, resolution, resolution);
+        using var latent = compressor.Encode(image, training: false);
+        return (latent.Size(1), latent.Size(2), latent.Size(3));
+    }
+
     public static ITrainingObjective StageB(ParseResult parse, TrainOptions o, ulong seed)
     {
         string? init = parse.GetValue(o.Init);
@@ -233,14 +283,15 @@ internal static class TrainModels
         }
     }
 
-    private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init, ulong seed)
+    /// <summary>The tokenizer and text encoder of --text-encoder, else --init; trained as --train-text-encoder says unless <paramref name="train"/> is given.</summary>
+    private static TextConditioning Text(ParseResult parse, TrainOptions o, string? init, ulong seed, bool? train = null)
     {
         string folder = parse.GetValue(o.TextEncoder) ?? init
             ?? throw new CliUsageException("--text-encoder", "a pipeline folder with text_encoder/ and tokenizer/ is needed (or --init).");
         try
         {
             // A text encoder made from scratch draws from its own stream, not the model initialisation's.
-            return TextConditioning.FromPipelineFolder(folder, parse.GetValue(o.TrainTextEncoder), seed ^ 0x5445_5854UL);
+            return TextConditioning.FromPipelineFolder(folder, train ?? parse.GetValue(o.TrainTextEncoder), seed ^ 0x5445_5854UL);
         }
         catch (DirectoryNotFoundException e)
         {

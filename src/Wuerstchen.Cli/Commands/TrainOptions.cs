@@ -63,6 +63,11 @@ public sealed class TrainOptions
     public Option<double> LabelWeight { get; } = new("--label-weight") { Description = "effnet on a shapes dataset: also classify each feature cell's object shape and colour from metadata.jsonl with linear probes, adding this weight times their cross-entropy (0: off).", DefaultValueFactory = _ => 0.0 };
     public Option<int> HeadWidth { get; } = new("--head-width") { Description = "effnet: channels of the latent reconstruction head trained with the compressor (a training aid, not part of any pipeline).", DefaultValueFactory = _ => 64 };
 
+    // Text encoder (contrastive pre-training)
+    public Option<int> EmbedDim { get; } = new("--embed-dim") { Description = "text-encoder: size of the shared text/image embedding space.", DefaultValueFactory = _ => 64 };
+    public Option<int> ImageHeadWidth { get; } = new("--image-head-width") { Description = "text-encoder: hidden width of the MLP that embeds a Stage C latent (a training aid, not part of any pipeline).", DefaultValueFactory = _ => 256 };
+    public Option<double> Temperature { get; } = new("--temperature") { Description = "text-encoder: the softmax temperature τ of the contrastive logits t·i/τ (CLIP starts at 0.07).", DefaultValueFactory = _ => 0.07 };
+
     // Stage A
     public Option<string> Reconstruction { get; } = new("--reconstruction") { Description = "Stage A reconstruction loss: mse or l1.", DefaultValueFactory = _ => "mse" };
     public Option<int> CodebookRestartEvery { get; } = new("--codebook-restart-every") { Description = "Stage A: every N updates, re-seed codebook rows no vector of the batch chose from the batch's encoder outputs (0: never).", DefaultValueFactory = _ => 0 };

@@ -5,6 +5,7 @@ using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Pipelines;
 using Wuerstchen.Tests.IO;
 using Wuerstchen.Training.Checkpoints;
+using Wuerstchen.Training.Trainers;
 using static Wuerstchen.Tests.Training.Trainers.TrainerFixtures;
 
 namespace Wuerstchen.Tests.Cli;
@@ -142,6 +143,41 @@ public class TrainCommandTests
         Assert.Contains("1 shard(s) encoded", first.Error);
         var second = Train("stage-c", Path.Combine(temp.Path, "data"), Path.Combine(temp.Path, "c2"), cached);
         Assert.Contains("0 shard(s) encoded", second.Error);
+    }
+
+    [Fact]
+    public void TextEncoderPreTrainsTwoStepsAndStageCTrainsOnIt()
+    {
+        using var temp = Shapes(4, size: 64);
+        var data = Path.Combine(temp.Path, "data");
+        var effnetFolder = Path.Combine(temp.Path, "effnet");
+        using (var effnet = EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 1)) effnet.Save(effnetFolder);
+        var output = Path.Combine(temp.Path, "te");
+        var result = Train("text-encoder", data, output, "--resolution", "64", "--text-encoder", PriorFolder, "--effnet", effnetFolder,
+            "--latent-mean", "1", "--latent-std", "0", "--embed-dim", "8", "--image-head-width", "16");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        using (var heads = ContrastiveHeads.FromPretrained(Path.Combine(output, TextEncoderContrastiveObjective.HeadsFolder)))
+            Assert.Equal((8, 24, 8, 16), (heads.LatentChannels, heads.TextDim, heads.EmbedDim, heads.Hidden));
+
+        // --init continues the text encoder and the heads; the prior then takes it as its (frozen) text encoder.
+        result = Train("text-encoder", data, Path.Combine(temp.Path, "te2"), "--resolution", "64", "--init", output, "--effnet", effnetFolder,
+            "--latent-mean", "1", "--latent-std", "0");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        var prior = Path.Combine(temp.Path, "prior");
+        result = Train("stage-c", data, prior, "--resolution", "64", "--text-encoder", output, "--effnet", effnetFolder,
+            "--width", "32", "--depth", "1", "--heads", "4", "--latent-mean", "1", "--latent-std", "0");
+        Assert.True(result.ExitCode == CliApp.ExitSuccess, result.Error);
+        using (var trained = ClipTextModel.FromPretrained(Path.Combine(output, "text_encoder")))
+        using (var inPrior = ClipTextModel.FromPretrained(Path.Combine(prior, "text_encoder")))
+            AssertBitIdentical(Weights(trained), Weights(inPrior));
+
+        result = Train("text-encoder", data, Path.Combine(temp.Path, "x"), "--resolution", "64", "--text-encoder", PriorFolder);
+        Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);
+        Assert.Contains("--effnet", result.Error);
+        result = Train("text-encoder", data, Path.Combine(temp.Path, "y"), "--resolution", "64", "--text-encoder", PriorFolder,
+            "--effnet", effnetFolder, "--temperature", "0");
+        Assert.NotEqual(CliApp.ExitSuccess, result.ExitCode);
+        Assert.Contains("--temperature", result.Error);
     }
 
     [Fact]

@@ -84,13 +84,7 @@ public sealed class StageCObjective : ITrainingObjective
         bool dropCaptions = authors && draws.DropCaptions(CaptionDropout);
         var captions = dropCaptions ? Enumerable.Repeat("", batch.Count).ToArray() : batch.Captions;
 
-        Tensor x0;
-        if (batch.Latents is { } cached) x0 = cached.Clone();
-        else
-        {
-            var images = batch.Images ?? throw new ArgumentException("The batch holds neither images nor latents.", nameof(batch));
-            x0 = Latent(images);
-        }
+        var x0 = new StageCLatents(_compressor, LatentScale).Of(batch);
         using (x0)
         using (var tape = Tape.Record())
         {
@@ -108,24 +102,11 @@ public sealed class StageCObjective : ITrainingObjective
         }
     }
 
-    /// <summary>x0 = (compressor(images) + latent_std) / latent_mean, nothing recorded.</summary>
-    private Tensor Latent(Tensor images)
-    {
-        using var _ = Tape.NoGrad();
-        using var features = _compressor.Encode(images, training: false);
-        return LatentScale.ToLatent(features);
-    }
-
     /// <summary>
     /// The frozen half of a step as a <see cref="LatentEncoder"/> for a <see cref="LatentCache"/>: images → x0.
-    /// <paramref name="compressorIdentity"/> must name the compressor's weights (e.g. a fingerprint of its files);
-    /// the compressor's input handling is part of the identity, so switching recipes rebuilds the cache.
+    /// <paramref name="compressorIdentity"/> must name the compressor's weights (e.g. a fingerprint of its files).
     /// </summary>
-    public LatentEncoder CacheEncoder(string compressorIdentity) =>
-        new($"{compressorIdentity};stage-c-x0;input={_compressor.InputSignature}{ScaleSignature}", Latent);
-
-    /// <summary>The released scaling keeps the identity it always had, so existing caches stay valid.</summary>
-    private string ScaleSignature => LatentScale == StageCLatentScale.Released ? "" : $";{LatentScale}";
+    public LatentEncoder CacheEncoder(string compressorIdentity) => new StageCLatents(_compressor, LatentScale).CacheEncoder(compressorIdentity);
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
     {

@@ -46,7 +46,10 @@ public sealed class TextConditioning(ClipTokenizer tokenizer, string tokenizerFo
         return Wuerstchen.Models.Init.ClipTextInit.Create(Wuerstchen.Models.Configs.ClipTextConfig.Load(config), seed);
     }
 
-    public Tensor Encode(IReadOnlyList<string> captions)
+    public Tensor Encode(IReadOnlyList<string> captions) => Encode(captions, out _);
+
+    /// <summary>As <see cref="Encode(IReadOnlyList{string})"/>, also giving the attention mask [B·77] (1 for the caption's tokens).</summary>
+    public Tensor Encode(IReadOnlyList<string> captions, out int[] attentionMask)
     {
         int length = Tokenizer.ModelMaxLength;
         var ids = new int[captions.Count * length];
@@ -57,6 +60,7 @@ public sealed class TextConditioning(ClipTokenizer tokenizer, string tokenizerFo
             encoding.InputIds.CopyTo(ids, b * length);
             encoding.AttentionMask.CopyTo(mask, b * length);
         }
+        attentionMask = mask;
         if (Train) return TextEncoder.Forward(ids, mask, captions.Count);
         using var _ = Tape.NoGrad();
         return TextEncoder.Forward(ids, mask, captions.Count);
