@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Trains the shipped default model (models/default) from scratch on this machine's CPU, stage by stage, with the
-# project's own trainers. Every stage checkpoints and the whole script is resumable: run it again after an
-# interruption and each stage continues from its newest checkpoint (bit-identical to an uninterrupted run).
+# Trains the default model (models/default) from scratch on this machine's CPU, stage by stage, with the project's
+# own trainers. Every stage checkpoints and the whole script is resumable: run it again after an interruption and
+# each stage continues from its newest checkpoint (bit-identical to an uninterrupted run).
 #
 #   scripts/train-default-model.sh [WORK_DIR]        (default WORK_DIR: ../train-default beside the repo)
 #
-# Stages (see models/README.md for the architecture and docs/TRAINING.md for the options):
+# Stages (models/README.md has the architecture and why each stage is as it is; docs/TRAINING.md the options):
 #   0. the procedural shapes dataset (20,000 captioned 256x256 images) and our own BPE tokenizer;
-#   1. Stage A, the VQGAN, on 128x128 downscaled images (convolutional, so it decodes 256x256 as well);
-#   2. the tiny semantic compressor, pre-trained to reconstruct Stage A latents through its 16x6x6 bottleneck;
-#   3. Stage B, the decoder, on the frozen compressor, with a text encoder trained jointly, then fine-tuned with the
-#      v loss weighting;
-#   4. Stage C, the prior, on the frozen compressor's unit-variance latents (latent_mean 1, latent_std 0), with its
-#      own text encoder trained jointly, then fine-tuned twice with the v loss weighting (1,000 + 6,000 updates);
-#   5. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
+#   1. a 4x Stage A (VQGAN), only as the target the semantic compressor learns to reconstruct;
+#   2. the stride-16 semantic compressor (16x12x12 latents at 256x256), with shape and colour probes on its
+#      features, then a short cosine tail so BatchNorm's running statistics match its final weights;
+#   3. the text encoder, pre-trained alone as a tiny CLIP: captions against the compressor's latents;
+#   4. the shipped 8x Stage A (4x32x32 latents), first on 128x128 crops, then at 256x256;
+#   5. Stage B on the frozen compressor, its copy of the text encoder trained jointly: batch 8, then batch 32 with EMA;
+#   6. Stage C (c 192, depth 8) on the compressor's unit-variance latents (latent_mean 1, latent_std 0) with the
+#      text encoder frozen, then fine-tuned with the v loss weighting;
+#   7. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
+# On this 2-core CPU the whole run should take about 6 hours (an estimate from the stages run one at a time;
+# models/README.md, "(Re)training").
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,14 +26,16 @@ mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 configs="$repo/models/default-configs"
 
-steps_a="${STEPS_A:-1500}"
+steps_a4="${STEPS_A4:-1500}"
 steps_e="${STEPS_E:-1000}"
-steps_ea="${STEPS_EA:-200}"
-steps_b="${STEPS_B:-10000}"
-steps_c="${STEPS_C:-8000}"
-steps_bv="${STEPS_BV:-1500}"
-steps_cv="${STEPS_CV:-1000}"
-steps_cv2="${STEPS_CV2:-6000}"
+steps_ea="${STEPS_EA:-120}"
+steps_t="${STEPS_T:-2000}"
+steps_a8="${STEPS_A8:-1500}"
+steps_a8b="${STEPS_A8B:-1000}"
+steps_b="${STEPS_B:-4500}"
+steps_b32="${STEPS_B32:-8000}"
+steps_c="${STEPS_C:-3000}"
+steps_cv="${STEPS_CV:-4000}"
 
 cli="$work/bin/Wuerstchen.Cli.dll"
 if [[ ! -f "$cli" ]]; then
@@ -47,7 +53,7 @@ train() {
   touch "$out/.done"
 }
 
-# 0. Data and tokenizer.
+# 0. Data and tokenizer. Captions call every small object small, so an unsized prompt asks for a large one.
 data="$work/shapes256"
 if [[ ! -f "$data/metadata.jsonl" ]]; then
   rm -rf "$data"
@@ -61,54 +67,65 @@ if [[ ! -f "$text_init/tokenizer/vocab.json" ]]; then
   cp "$configs/text_encoder.json" "$text_init/text_encoder/config.json"   # config only: trained from scratch
 fi
 
-# 1. Stage A.
-train "$work/stage-a" stage-a --data "$data" --config "$configs/vqgan.json" \
-  --resolution 128 --batch 8 --steps "$steps_a" --lr 3e-4 --warmup 100 --reconstruction l1 \
+# 1. The 4x Stage A: the compressor's training target (its 4x64x64 latents keep more detail than the 8x ones).
+train "$work/stage-a4" stage-a --data "$data" --config "$configs/vqgan-f4.json" \
+  --resolution 128 --batch 8 --steps "$steps_a4" --lr 3e-4 --warmup 100 --reconstruction l1 \
   --codebook-restart-every 20 --checkpoint-every 100 --seed 1
 
-# 2. The semantic compressor: 1,000 updates at a constant rate, then 200 with a cosine decay (so BatchNorm's running
-#    statistics, which the frozen compressor uses from here on, match its final weights).
-train "$work/effnet" effnet --data "$data" --stage-a "$work/stage-a/vqgan" --effnet-config tiny \
-  --resolution 256 --batch 16 --steps "$steps_e" --lr 1e-3 --warmup 100 --checkpoint-every 250 --seed 6
-train "$work/effnet-anneal" effnet --data "$data" --stage-a "$work/stage-a/vqgan" --init "$work/effnet" \
-  --resolution 256 --batch 16 --steps "$steps_ea" --lr 3e-4 --lr-schedule cosine --checkpoint-every 100 --seed 16
+# 2. The stride-16 compressor: reconstruct Stage A's latents through the 16-channel bottleneck, and name each cell's
+#    shape and colour (--label-weight), so that its latents carry the outline Stage B has to draw.
+train "$work/effnet" effnet --data "$data" --stage-a "$work/stage-a4/vqgan" --effnet-config "$configs/effnet-stride16.json" \
+  --resolution 256 --batch 16 --steps "$steps_e" --lr 1e-3 --warmup 100 --label-weight 1 --checkpoint-every 250 --seed 7
+train "$work/effnet-anneal" effnet --data "$data" --stage-a "$work/stage-a4/vqgan" --init "$work/effnet" \
+  --resolution 256 --batch 16 --steps "$steps_ea" --lr 3e-4 --lr-schedule cosine --label-weight 1 \
+  --checkpoint-every 60 --seed 17
 effnet="$work/effnet-anneal/effnet"
 
-# 3. Stage B (+ decoder text encoder) on the frozen compressor.
+# 3. The text encoder as a tiny CLIP (train text-encoder): it learns what the captions say about the compressor's
+#    latents in minutes, which the prior's diffusion loss alone teaches it only over many thousands of updates. The
+#    latents are the prior's (same cache).
+train "$work/text-encoder" text-encoder --data "$data" --text-encoder "$text_init" --effnet "$effnet" \
+  --latent-cache "$work/stage-c-latents" --latent-mean 1 --latent-std 0 \
+  --resolution 256 --batch 256 --steps "$steps_t" --lr 1e-3 --warmup 100 --lr-schedule cosine --checkpoint-every 500 --seed 9
+text="$work/text-encoder"
+
+# 4. The 8x Stage A that ships: a 4x smaller latent makes Stage B's job (and its training) far cheaper.
+train "$work/stage-a8" stage-a --data "$data" --config "$configs/vqgan.json" \
+  --resolution 128 --batch 8 --steps "$steps_a8" --lr 3e-4 --warmup 100 --reconstruction l1 \
+  --codebook-restart-every 20 --checkpoint-every 250 --seed 1
+train "$work/stage-a8b" stage-a --data "$data" --init "$work/stage-a8" \
+  --resolution 256 --batch 8 --steps "$steps_a8b" --lr 3e-4 --warmup 50 --lr-schedule cosine --reconstruction l1 \
+  --codebook-restart-every 20 --checkpoint-every 250 --seed 11
+vqgan="$work/stage-a8b/vqgan"
+
+# 5. Stage B (+ its copy of the text encoder) on the frozen compressor, its inputs encoded once (--latent-cache):
+#    batch 8 to learn the layout fast, then batch 32 with EMA, which is what made the outlines sharp (models/README.md).
 train "$work/stage-b" stage-b --data "$data" --config "$configs/decoder.json" \
-  --stage-a "$work/stage-a/vqgan" --effnet "$effnet" --freeze-effnet \
-  --text-encoder "$text_init" --train-text-encoder \
-  --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --checkpoint-every 500 --seed 2
+  --stage-a "$vqgan" --effnet "$effnet" --freeze-effnet --text-encoder "$text" --train-text-encoder \
+  --resolution 256 --batch 8 --steps "$steps_b" --lr 2e-4 --warmup 200 --latent-cache "$work/stage-b-latents" \
+  --checkpoint-every 500 --seed 42
+train "$work/stage-b32" stage-b --data "$data" --init "$work/stage-b" \
+  --stage-a "$vqgan" --effnet "$effnet" --freeze-effnet --train-text-encoder \
+  --resolution 256 --batch 32 --steps "$steps_b32" --lr 1e-4 --warmup 100 --ema diffusers \
+  --latent-cache "$work/stage-b-latents" --checkpoint-every 500 --seed 71
 
-# 3b. Stage B fine-tuned with the v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where
-#     the first sampling steps decide the image (models/README.md).
-train "$work/stage-b-v" stage-b --data "$data" --init "$work/stage-b" --stage-a "$work/stage-a/vqgan" \
-  --effnet "$effnet" --freeze-effnet --train-text-encoder \
-  --resolution 256 --batch 8 --steps "$steps_bv" --lr 1e-4 --warmup 100 --loss-weight v --checkpoint-every 500 --seed 4
-
-# 4. Stage C (+ prior text encoder), on the frozen compressor (its latents encoded once, cached). The compressor ends
-#    in a BatchNorm, so its output already has unit variance: latent_mean 1 / latent_std 0 make that the prior's
-#    latent (the released (x + 1) / 42 would shrink it to std 0.024, below the noise at every t).
+# 6. Stage C on the frozen compressor's latents (cached), conditioned on the frozen text encoder (as Würstchen's prior
+#    is on CLIP). The compressor ends in a BatchNorm, so its output already has unit variance: latent_mean 1 /
+#    latent_std 0 make that the prior's latent (the released (x + 1) / 42 would shrink it to std 0.024, below the
+#    noise at every t).
 train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
   --effnet "$effnet" --latent-cache "$work/stage-c-latents" --latent-mean 1 --latent-std 0 \
-  --text-encoder "$text_init" --train-text-encoder \
-  --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --ema diffusers \
+  --text-encoder "$text" \
+  --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --lr-schedule cosine --ema diffusers \
   --checkpoint-every 500 --seed 3
 
-# 4b. Stage C fine-tuned with the v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where
-#     the first sampling steps decide the image (models/README.md).
+# 6b. The v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where the first sampling steps
+#     decide the outline. Unstable from scratch, so it is a fine-tune.
 train "$work/stage-c-v" stage-c --data "$data" --init "$work/stage-c" --effnet "$effnet" \
-  --latent-cache "$work/stage-c-latents" --train-text-encoder \
-  --resolution 256 --batch 32 --steps "$steps_cv" --lr 1e-4 --warmup 100 --loss-weight v --ema diffusers \
-  --checkpoint-every 250 --seed 5
+  --latent-cache "$work/stage-c-latents" \
+  --resolution 256 --batch 32 --steps "$steps_cv" --lr 1e-4 --warmup 100 --lr-schedule cosine --loss-weight v \
+  --ema diffusers --checkpoint-every 500 --seed 5
 
-# 4c. 6,000 more v-weighted Stage C updates (2026-12-06): the objects that a third of the prompts lost come back
-#     (prompts drawing only background 12 → 8 of 48; colour 75 → 83 %).
-train "$work/stage-c-v2" stage-c --data "$data" --init "$work/stage-c-v" --effnet "$effnet" \
-  --latent-cache "$work/stage-c-latents" --train-text-encoder \
-  --resolution 256 --batch 32 --steps "$steps_cv2" --lr 1e-4 --warmup 100 --loss-weight v --ema diffusers \
-  --checkpoint-every 500 --seed 25
-
-# 5. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
-"$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default" "$work/stage-c-v2" "$work/stage-b-v"
+# 7. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
+"$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default" "$work/stage-c-v" "$work/stage-b32"
 wuerstchen evaluate-adherence --model "$repo/models/default" --output "$work/adherence" | tee "$work/adherence.txt"
