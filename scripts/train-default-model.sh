@@ -128,4 +128,15 @@ train "$work/stage-c-v" stage-c --data "$data" --init "$work/stage-c" --effnet "
 
 # 7. Assemble models/default (f16 weights to keep the repository small) and measure adherence.
 "$repo/scripts/assemble-default-model.sh" "$work" "$repo/models/default" "$work/stage-c-v" "$work/stage-b32"
+# The sampling settings chosen for this architecture (session 15: prior guidance 3-5 within a prompt of each other).
+cat > "$repo/models/default/defaults.json" <<'JSON'
+{
+  "width": 256,
+  "height": 256,
+  "prior_num_inference_steps": 60,
+  "prior_guidance_scale": 4,
+  "num_inference_steps": 24,
+  "decoder_guidance_scale": 2
+}
+JSON
 wuerstchen evaluate-adherence --model "$repo/models/default" --output "$work/adherence" | tee "$work/adherence.txt"
