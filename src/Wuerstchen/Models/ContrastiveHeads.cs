@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Wuerstchen.Models.Init;
 using Wuerstchen.Models.Nn;
 using Wuerstchen.Models.Weights;
@@ -50,27 +49,16 @@ public sealed class ContrastiveHeads : Module
     {
         using var ws = WeightSource.Random(seed);
         var heads = new ContrastiveHeads(ws, textDim, latentChannels, latentHeight, latentWidth, hidden, embedDim);
-        var generator = new TorchGenerator(seed);
-        var state = heads.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
-        foreach (var (key, p) in state)
-        {
-            if (key.EndsWith(".bias", StringComparison.Ordinal))
-                InitRandom.Uniform(p, generator, 1.0 / Math.Sqrt(InitRandom.Fans(state[key[..^".bias".Length] + ".weight"].Shape).FanIn));
-            else
-                InitRandom.KaimingUniformDefault(p, generator);
-        }
+        InitRandom.TorchDefaults(heads, new TorchGenerator(seed));
         return heads;
     }
 
     /// <summary>Loads heads written with <see cref="ConfigJson"/> and their weights (writable, to go on training).</summary>
     public static ContrastiveHeads FromPretrained(string folder)
     {
-        string configPath = Path.Combine(folder, "config.json");
-        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
-            ?? throw new InvalidDataException($"{configPath}: not a JSON object.");
-        int Get(string key) => config[key]?.GetValue<int>() ?? throw new InvalidDataException($"{configPath}: '{key}' is missing.");
+        var config = Pretrained.IntConfig(folder);
         return Pretrained.Load(folder, null, nameof(ContrastiveHeads),
-            ws => new ContrastiveHeads(ws, Get("text_dim"), Get("latent_channels"), Get("latent_height"), Get("latent_width"), Get("hidden"), Get("embed_dim")),
+            ws => new ContrastiveHeads(ws, config("text_dim"), config("latent_channels"), config("latent_height"), config("latent_width"), config("hidden"), config("embed_dim")),
             writable: true);
     }
 

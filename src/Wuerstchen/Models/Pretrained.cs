@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Wuerstchen.Models.Weights;
 
 namespace Wuerstchen.Models;
@@ -20,5 +21,17 @@ internal static class Pretrained
             throw;
         }
         return model;
+    }
+
+    /// <summary>
+    /// The integer fields of a training head's <c>config.json</c> in <paramref name="folder"/> (e.g. <c>in_channels</c>):
+    /// a lookup that throws, naming the file and the key, when a field is missing.
+    /// </summary>
+    public static Func<string, int> IntConfig(string folder)
+    {
+        string configPath = Path.Combine(folder, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+            ?? throw new InvalidDataException($"{configPath}: not a JSON object.");
+        return key => config[key]?.GetValue<int>() ?? throw new InvalidDataException($"{configPath}: '{key}' is missing.");
     }
 }

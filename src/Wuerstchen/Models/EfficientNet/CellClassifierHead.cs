@@ -34,24 +34,16 @@ public sealed class CellClassifierHead : Module
     {
         using var ws = WeightSource.Random(seed);
         var head = new CellClassifierHead(ws, inChannels, shapeClasses, colorClasses);
-        var generator = new TorchGenerator(seed);
-        foreach (var (key, p) in head.StateDict())
-        {
-            if (key.EndsWith(".bias", StringComparison.Ordinal)) InitRandom.Uniform(p, generator, 1.0 / Math.Sqrt(inChannels));
-            else InitRandom.KaimingUniformDefault(p, generator);
-        }
+        InitRandom.TorchDefaults(head, new TorchGenerator(seed));
         return head;
     }
 
     /// <summary>Loads a head written with <see cref="ConfigJson"/> and its weights (writable, to go on training).</summary>
     public static CellClassifierHead FromPretrained(string folder)
     {
-        string configPath = Path.Combine(folder, "config.json");
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath)) as System.Text.Json.Nodes.JsonObject
-            ?? throw new InvalidDataException($"{configPath}: not a JSON object.");
-        int Get(string key) => config[key]?.GetValue<int>() ?? throw new InvalidDataException($"{configPath}: '{key}' is missing.");
+        var config = Pretrained.IntConfig(folder);
         return Pretrained.Load(folder, null, nameof(CellClassifierHead),
-            ws => new CellClassifierHead(ws, Get("in_channels"), Get("shape_classes"), Get("color_classes")), writable: true);
+            ws => new CellClassifierHead(ws, config("in_channels"), config("shape_classes"), config("color_classes")), writable: true);
     }
 
     /// <summary>The <c>config.json</c> of the head's component folder.</summary>

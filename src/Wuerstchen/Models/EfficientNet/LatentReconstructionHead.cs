@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Wuerstchen.Models.Init;
 using Wuerstchen.Models.Nn;
 using Wuerstchen.Models.Weights;
@@ -49,27 +48,16 @@ public sealed class LatentReconstructionHead : Module
     {
         using var ws = WeightSource.Random(seed);
         var head = new LatentReconstructionHead(ws, inChannels, width, outChannels);
-        var generator = new TorchGenerator(seed);
-        var shapes = head.StateDict().ToDictionary(p => p.Key, p => p.Value.Shape.ToArray());
-        foreach (var (key, p) in head.StateDict())
-        {
-            if (key.EndsWith(".bias", StringComparison.Ordinal))
-                InitRandom.Uniform(p, generator, 1.0 / Math.Sqrt(InitRandom.Fans(shapes[key[..^".bias".Length] + ".weight"]).FanIn));
-            else
-                InitRandom.KaimingUniformDefault(p, generator);
-        }
+        InitRandom.TorchDefaults(head, new TorchGenerator(seed));
         return head;
     }
 
     /// <summary>Loads a head written with <see cref="ConfigJson"/> and its weights (writable, to go on training).</summary>
     public static LatentReconstructionHead FromPretrained(string folder)
     {
-        string configPath = Path.Combine(folder, "config.json");
-        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
-            ?? throw new InvalidDataException($"{configPath}: not a JSON object.");
-        int Get(string key) => config[key]?.GetValue<int>() ?? throw new InvalidDataException($"{configPath}: '{key}' is missing.");
+        var config = Pretrained.IntConfig(folder);
         return Pretrained.Load(folder, null, nameof(LatentReconstructionHead),
-            ws => new LatentReconstructionHead(ws, Get("in_channels"), Get("width"), Get("out_channels")), writable: true);
+            ws => new LatentReconstructionHead(ws, config("in_channels"), config("width"), config("out_channels")), writable: true);
     }
 
     /// <summary>The <c>config.json</c> of the head's component folder.</summary>

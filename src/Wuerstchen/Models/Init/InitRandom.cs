@@ -31,6 +31,22 @@ public static class InitRandom
     public static void KaimingUniformDefault(Tensor weight, TorchGenerator generator, int? fanIn = null) =>
         Uniform(weight, generator, 1.0 / Math.Sqrt(fanIn ?? Fans(weight.Shape).FanIn));
 
+    /// <summary>
+    /// torch's default initialisation of a module made of Conv/Linear layers, in state-dict order: every weight
+    /// Kaiming-uniform (a = √5), every bias U(±1/√fan_in) of its weight.
+    /// </summary>
+    public static void TorchDefaults(Wuerstchen.Models.Nn.Module module, TorchGenerator generator)
+    {
+        var state = module.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (key, p) in state)
+        {
+            if (key.EndsWith(".bias", StringComparison.Ordinal))
+                Uniform(p, generator, 1.0 / Math.Sqrt(Fans(state[key[..^".bias".Length] + ".weight"].Shape).FanIn));
+            else
+                KaimingUniformDefault(p, generator);
+        }
+    }
+
     /// <summary>U(−<paramref name="bound"/>, <paramref name="bound"/>).</summary>
     public static void Uniform(Tensor t, TorchGenerator generator, double bound)
     {
