@@ -13,8 +13,8 @@
 #   3. the text encoder, pre-trained alone as a tiny CLIP: captions against the compressor's latents;
 #   4. the shipped 8x Stage A (4x32x32 latents), first on 128x128 crops, then at 256x256;
 #   5. Stage B on the frozen compressor, its copy of the text encoder trained jointly: batch 8, then batch 32 with EMA;
-#   6. Stage C (c 192, depth 8) on the compressor's unit-variance latents (latent_mean 1, latent_std 0) with the
-#      text encoder frozen, then fine-tuned with the v loss weighting;
+#   6. Stage C (c 192, depth 8) on the compressor's unit-variance latents (latent_mean 1, latent_std 0), its copy of
+#      the text encoder trained on from the pre-trained start, then fine-tuned with the v loss weighting;
 #   7. assembly of models/default (both pipeline folders, f16 weights) and the prompt-adherence check.
 # On this 2-core CPU the whole run should take about 6 hours (an estimate from the stages run one at a time;
 # models/README.md, "(Re)training").
@@ -109,20 +109,21 @@ train "$work/stage-b32" stage-b --data "$data" --init "$work/stage-b" \
   --resolution 256 --batch 32 --steps "$steps_b32" --lr 1e-4 --warmup 100 --ema diffusers \
   --latent-cache "$work/stage-b-latents" --checkpoint-every 500 --seed 71
 
-# 6. Stage C on the frozen compressor's latents (cached), conditioned on the frozen text encoder (as Würstchen's prior
-#    is on CLIP). The compressor ends in a BatchNorm, so its output already has unit variance: latent_mean 1 /
+# 6. Stage C on the frozen compressor's latents (cached), starting from the pre-trained text encoder and training it on
+#    jointly (session 16: frozen, the prior drew the right backgrounds but few objects; trained from scratch, objects
+#    but wrong backgrounds). The compressor ends in a BatchNorm, so its output already has unit variance: latent_mean 1 /
 #    latent_std 0 make that the prior's latent (the released (x + 1) / 42 would shrink it to std 0.024, below the
 #    noise at every t).
 train "$work/stage-c" stage-c --data "$data" --config "$configs/prior.json" \
   --effnet "$effnet" --latent-cache "$work/stage-c-latents" --latent-mean 1 --latent-std 0 \
-  --text-encoder "$text" \
+  --text-encoder "$text" --train-text-encoder \
   --resolution 256 --batch 32 --steps "$steps_c" --lr 3e-4 --warmup 200 --lr-schedule cosine --ema diffusers \
   --checkpoint-every 500 --seed 3
 
 # 6b. The v loss weighting (1/ᾱ): the p2 loss hardly penalises x0 errors near t = 1, where the first sampling steps
 #     decide the outline. Unstable from scratch, so it is a fine-tune.
 train "$work/stage-c-v" stage-c --data "$data" --init "$work/stage-c" --effnet "$effnet" \
-  --latent-cache "$work/stage-c-latents" \
+  --latent-cache "$work/stage-c-latents" --train-text-encoder \
   --resolution 256 --batch 32 --steps "$steps_cv" --lr 1e-4 --warmup 100 --lr-schedule cosine --loss-weight v \
   --ema diffusers --checkpoint-every 500 --seed 5
 
