@@ -84,7 +84,7 @@ public sealed class StageCObjective : ITrainingObjective
         bool dropCaptions = authors && draws.DropCaptions(CaptionDropout);
         var captions = dropCaptions ? Enumerable.Repeat("", batch.Count).ToArray() : batch.Captions;
 
-        var x0 = new StageCLatents(_compressor, LatentScale).Of(batch);
+        var x0 = Latents.Of(batch);
         using (x0)
         using (var tape = Tape.Record())
         {
@@ -106,7 +106,10 @@ public sealed class StageCObjective : ITrainingObjective
     /// The frozen half of a step as a <see cref="LatentEncoder"/> for a <see cref="LatentCache"/>: images → x0.
     /// <paramref name="compressorIdentity"/> must name the compressor's weights (e.g. a fingerprint of its files).
     /// </summary>
-    public LatentEncoder CacheEncoder(string compressorIdentity) => new StageCLatents(_compressor, LatentScale).CacheEncoder(compressorIdentity);
+    public LatentEncoder CacheEncoder(string compressorIdentity) => Latents.CacheEncoder(compressorIdentity);
+
+    /// <summary>The x0 this run learns (the compressor under <see cref="LatentScale"/>, an init property, hence built on use).</summary>
+    private StageCLatents Latents => new(_compressor, LatentScale);
 
     public void Export(string folder, Func<NamedParameter, Tensor> weightOf, SafeTensorsDType dtype)
     {

@@ -78,21 +78,20 @@ public sealed class TextEncoderContrastiveObjective : ITrainingObjective
     }
 
     /// <summary>
-    /// The symmetric contrastive loss of raw text and image embeddings [B, E] against targets [B, B], and the
-    /// text → image logits t iᵀ / τ (for the accuracy).
+    /// The symmetric contrastive loss of raw text and image embeddings [B, E] against targets [B, B] (symmetric: the
+    /// same-caption matrix), and the text → image logits t iᵀ / τ (for the accuracy). The image → text logits are
+    /// their transpose, so that direction is the log-softmax down the columns.
     /// </summary>
     internal static (Tensor Loss, Tensor TextLogits) ContrastiveLoss(Tensor textRaw, Tensor imageRaw, Tensor target, float temperature)
     {
         using var textEmbedding = Normalise(textRaw);
         using var imageEmbedding = Normalise(imageRaw);
-        using var textToImage = Ops.Linear(textEmbedding, imageEmbedding);   // t iᵀ
-        using var imageToText = Ops.Linear(imageEmbedding, textEmbedding);   // i tᵀ
-        var textLogits = Ops.Mul(textToImage, 1f / temperature);
-        using var imageLogits = Ops.Mul(imageToText, 1f / temperature);
-        using var textLoss = SoftCrossEntropy(textLogits, target);
-        using var imageLoss = SoftCrossEntropy(imageLogits, target);
+        using var similarity = Ops.Linear(textEmbedding, imageEmbedding);   // t iᵀ
+        var logits = Ops.Mul(similarity, 1f / temperature);
+        using var textLoss = SoftCrossEntropy(logits, target, dim: 1);
+        using var imageLoss = SoftCrossEntropy(logits, target, dim: 0);
         using var sum = Ops.Add(textLoss, imageLoss);
-        return (Ops.Mul(sum, 0.5f), textLogits);
+        return (Ops.Mul(sum, 0.5f), logits);
     }
 
     /// <summary>Mean of <paramref name="hidden"/> [B, L, d] over each row's real tokens (attention mask 1) → [B, d].</summary>
@@ -137,10 +136,10 @@ public sealed class TextEncoderContrastiveObjective : ITrainingObjective
         return Tensor.FromArray(target, b, b);
     }
 
-    /// <summary>−Σ Y ⊙ log_softmax(logits) over the rows, averaged over them.</summary>
-    internal static Tensor SoftCrossEntropy(Tensor logits, Tensor target)
+    /// <summary>−Σ Y ⊙ log_softmax(logits, <paramref name="dim"/>) of [B, B] logits, averaged over the B distributions.</summary>
+    internal static Tensor SoftCrossEntropy(Tensor logits, Tensor target, int dim)
     {
-        using var logProbabilities = Ops.LogSoftmax(logits, 1);
+        using var logProbabilities = Ops.LogSoftmax(logits, dim);
         using var picked = Ops.Mul(logProbabilities, target);
         using var total = Ops.Sum(picked, []);
         return Ops.Mul(total, -1f / logits.Size(0));
