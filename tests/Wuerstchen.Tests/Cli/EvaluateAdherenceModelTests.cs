@@ -106,6 +106,31 @@ public sealed class EvaluateAdherenceModelTests : IDisposable
     }
 
     [Fact]
+    public void Rounds_score_the_set_again_with_further_seeds()
+    {
+        string model = _temp.File("model");
+        StandInDefaultModel.Write(model);
+        string output = _temp.File("report");
+        var r = CliRunner.Run("evaluate-adherence", "--model", model, "--rounds", "2", "--output", output);
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.Contains("/96)", r.Output);
+        var twice = AdherencePromptSet.Rounds(2);
+        Assert.Equal(twice.Select(p => p.ImageFileName).Order(), Directory.GetFiles(Path.Combine(output, "images")).Select(Path.GetFileName).Order());
+
+        var rescored = CliRunner.Run("evaluate-adherence", "--images", Path.Combine(output, "images"), "--rounds", "2");
+        Assert.Equal(r.Output, rescored.Output);
+        var first = CliRunner.Run("evaluate-adherence", "--images", Path.Combine(output, "images"));
+        Assert.Contains("/48)", first.Output);
+
+        var zero = CliRunner.Run("evaluate-adherence", "--model", model, "--rounds", "0");
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Contains("--rounds", zero.Error);
+        var dataset = CliRunner.Run("evaluate-adherence", "--shapes-dataset", output, "--rounds", "2");
+        Assert.Equal(2, dataset.ExitCode);
+        Assert.Contains("--rounds", dataset.Error);
+    }
+
+    [Fact]
     public void Model_mode_rejects_a_second_source_and_a_missing_folder()
     {
         var both = CliRunner.Run("evaluate-adherence", "--model", _temp.File("m"), "--images", _temp.File("i"));

@@ -20,6 +20,22 @@ public class AdherencePromptSetTests
     }
 
     [Fact]
+    public void Rounds_repeat_the_set_with_fresh_seeds_and_file_names()
+    {
+        Assert.Same(Prompts, AdherencePromptSet.Rounds(1));
+        var three = AdherencePromptSet.Rounds(3);
+        Assert.Equal(3 * Prompts.Count, three.Count);
+        Assert.Equal(Prompts, three.Take(Prompts.Count));
+        Assert.Equal(Enumerable.Range(0, three.Count), three.Select(p => p.Index));
+        Assert.Equal(three.Count, three.Select(p => p.Seed).Distinct().Count());
+        Assert.Equal(three.Count, three.Select(p => p.ImageFileName).Distinct().Count());
+        var again = three[2 * Prompts.Count + 5];
+        Assert.Equal((Prompts[5].Text, Prompts[5].Shape, Prompts[5].Color, Prompts[5].Background), (again.Text, again.Shape, again.Color, again.Background));
+        Assert.Equal(AdherencePromptSet.FirstSeed + (ulong)(2 * Prompts.Count + 5), again.Seed);
+        Assert.Throws<ArgumentOutOfRangeException>(() => AdherencePromptSet.Rounds(0));
+    }
+
+    [Fact]
     public void Backgrounds_contrast_and_are_spread_evenly()
     {
         Assert.All(Prompts, p => Assert.True(ColorPalette.Contrasts(p.Color, p.Background), p.Text));
