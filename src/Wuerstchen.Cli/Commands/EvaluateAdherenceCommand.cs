@@ -87,6 +87,7 @@ public static class EvaluateAdherenceCommand
         }
         if (output is not null) report.Save(output);
         context.Output.WriteLine($"Stage B from true embeddings ({objectSize} objects first): {report.Summary}");
+        context.Output.WriteLine(report.ShapeSummary);
         return CliApp.ExitSuccess;
     }
 
@@ -115,6 +116,7 @@ public static class EvaluateAdherenceCommand
             : AdherenceEvaluation.ScoreShapesDataset(dataset!, limit);
         if (output is not null) report.Save(output);
         context.Output.WriteLine(report.Summary);
+        context.Output.WriteLine(report.ShapeSummary);
         return CliApp.ExitSuccess;
     }
 
@@ -128,6 +130,7 @@ public static class EvaluateAdherenceCommand
         var report = ModelAdherence.Run(found, prompts, output is null ? null : Path.Combine(output, "images"), progress, probe);
         if (output is not null) report.Save(output);
         context.Output.WriteLine(report.Summary);
+        context.Output.WriteLine(report.ShapeSummary);
         if (report.ProbeSummary is { } line) context.Output.WriteLine(line);
         return CliApp.ExitSuccess;
     }

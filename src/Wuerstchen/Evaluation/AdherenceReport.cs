@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Wuerstchen.Data.Shapes;
 using Wuerstchen.IO;
 
 namespace Wuerstchen.Evaluation;
@@ -57,13 +58,24 @@ public sealed class AdherenceReport
     public string Summary => string.Create(CultureInfo.InvariantCulture,
         $"colour {Percent(ColorAccuracy)}, shape {Percent(ShapeAccuracy)}, both {Percent(BothAccuracy)} ({Results.Count(r => r.BothCorrect)}/{Count}), background {Percent(BackgroundAccuracy)} — goal ≥ {Goal * 100:F0}% {(MeetsGoal ? "met" : "not met")}");
 
+    /// <summary>Per expected shape, in <see cref="ShapeNames.All"/> order: how many prompts asked for it, got the shape right, got both right.</summary>
+    public IReadOnlyList<(ShapeKind Shape, int Count, int ShapeCorrect, int BothCorrect)> ByShape =>
+        [.. ShapeNames.All
+            .Select(shape => Results.Where(r => r.Prompt.Shape == shape).ToArray())
+            .Where(group => group.Length > 0)
+            .Select(group => (group[0].Prompt.Shape, group.Length, group.Count(r => r.ShapeCorrect), group.Count(r => r.BothCorrect)))];
+
+    /// <summary>"shape right, by shape: circle 17/24, square 17/24, …": where the shape score is lost.</summary>
+    public string ShapeSummary => "shape right, by shape: " + string.Join(", ",
+        ByShape.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Shape.ToString().ToLowerInvariant()} {g.ShapeCorrect}/{g.Count}")));
+
     private static string Percent(double fraction) => string.Create(CultureInfo.InvariantCulture, $"{fraction * 100:F1}%");
 
     /// <summary>A Markdown table with one row per prompt and the summary.</summary>
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("# Prompt adherence").AppendLine().AppendLine(Summary).AppendLine();
+        sb.AppendLine("# Prompt adherence").AppendLine().AppendLine(Summary).AppendLine().AppendLine(ShapeSummary).AppendLine();
         bool probed = ProbeSummary is not null;
         if (probed) sb.AppendLine(ProbeSummary).AppendLine();
         sb.AppendLine("| # | prompt | colour | shape | both | detected | background |" + (probed ? " probe |" : ""));
@@ -94,6 +106,16 @@ public sealed class AdherenceReport
             w.WriteNumber("goal", Goal);
             w.WriteBoolean("meets_goal", MeetsGoal);
             if (ProbeShapeAccuracy is { } probeAccuracy) w.WriteNumber("probe_shape_accuracy", probeAccuracy);
+            w.WriteStartObject("by_shape");
+            foreach (var g in ByShape)
+            {
+                w.WriteStartObject(g.Shape.ToString().ToLowerInvariant());
+                w.WriteNumber("count", g.Count);
+                w.WriteNumber("shape_correct", g.ShapeCorrect);
+                w.WriteNumber("both_correct", g.BothCorrect);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
             w.WriteStartArray("prompts");
             foreach (var r in Results)
             {

@@ -32,6 +32,8 @@ public class AdherenceEvaluationTests
         Assert.Equal("a red circle on a blue background", first.GetProperty("prompt").GetString());
         Assert.Equal("circle", first.GetProperty("detected").GetProperty("shape").GetString());
         Assert.Contains("| 0 | a red circle on a blue background | ✓ | ✓ | ✓ |", File.ReadAllText(markdown));
+        Assert.Contains(report.ShapeSummary, File.ReadAllText(markdown));
+        Assert.Equal(8, doc.RootElement.GetProperty("by_shape").GetProperty("cross").GetProperty("both_correct").GetInt32());
     }
 
     [Fact]
@@ -45,6 +47,9 @@ public class AdherenceEvaluationTests
         Assert.Equal(1.0 / 48, report.BothAccuracy, 9);
         Assert.False(report.MeetsGoal);
         Assert.Contains("goal ≥ 80% not met", report.Summary);
+        // Only the circles get their shape, and only the red circle both.
+        Assert.Equal("shape right, by shape: circle 8/8, square 0/8, triangle 0/8, diamond 0/8, star 0/8, cross 0/8", report.ShapeSummary);
+        Assert.Equal((ShapeKind.Circle, 8, 8, 1), report.ByShape[0]);
     }
 
     [Fact]
