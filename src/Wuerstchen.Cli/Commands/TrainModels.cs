@@ -80,7 +80,7 @@ internal static class TrainModels
                 int embed = parse.GetValue(o.EmbedDim), width = parse.GetValue(o.ImageHeadWidth);
                 if (embed < 1) throw new CliUsageException("--embed-dim", $"must be at least 1, got {embed}.");
                 if (width < 1) throw new CliUsageException("--image-head-width", $"must be at least 1, got {width}.");
-                var (c, h, w) = LatentShape(compressor, parse.GetValue(o.Resolution));
+                var (c, h, w) = LatentShape(latents, parse.GetValue(o.Resolution));
                 // The heads draw from their own stream, not the text encoder's initialisation.
                 heads = ContrastiveHeads.Create(text.TextEncoder.Config.HiddenSize, c, h, w, width, embed, seed ^ 0x434C_4950UL);
             }
@@ -96,12 +96,11 @@ internal static class TrainModels
         }
     }
 
-    /// <summary>The compressor's Stage C latent shape (c, h, w) for square images of <paramref name="resolution"/> pixels.</summary>
-    private static (int C, int H, int W) LatentShape(ISemanticCompressor compressor, int resolution)
+    /// <summary>The Stage C latent shape (c, h, w) for square images of <paramref name="resolution"/> pixels (one dry encode: the compressor's resize and padding decide it).</summary>
+    private static (int C, int H, int W) LatentShape(StageCLatents latents, int resolution)
     {
-        using var _ = Wuerstchen.Autograd.Tape.NoGrad();
         using var image = Wuerstchen.Tensors.Tensor.Zeros(1, 3, resolution, resolution);
-        using var latent = compressor.Encode(image, training: false);
+        using var latent = latents.Encode(image);
         return (latent.Size(1), latent.Size(2), latent.Size(3));
     }
 
