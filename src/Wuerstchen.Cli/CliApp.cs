@@ -30,6 +30,7 @@ public static class CliApp
             EvaluateAdherenceCommand.Create(context),
             BenchCommand.Create(context),
             TrainCommand.Create(context),
+            RedrawEmbeddingsCommand.Create(context),
             EncodeCommand.Create(context),
             DecodeCommand.Create(context),
             ReconstructCommand.Create(context),

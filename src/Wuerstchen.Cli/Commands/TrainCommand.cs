@@ -27,7 +27,7 @@ public static class TrainCommand
         Stage(context, "text-encoder", "A text encoder alone, pre-trained as a tiny CLIP against the frozen compressor's Stage C latents (then: train stage-c --text-encoder OUT --train-text-encoder).", TrainModels.TextEncoder,
             o => [o.Init, o.TextEncoder, o.Effnet, o.LatentCache, o.LatentMean, o.LatentStd, o.EmbedDim, o.ImageHeadWidth, o.Temperature]),
         Stage(context, "stage-b", "Stage B, the decoder, on frozen Stage A latents, with the semantic compressor trained jointly.", TrainModels.StageB,
-            o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.EffnetDropout, o.EffnetCoarsen, o.ObjectLossWeight, o.LatentCache, o.LossWeight]),
+            o => [o.Init, o.Config, o.StageA, o.Effnet, o.EffnetConfig, o.FreezeEffnet, o.TextEncoder, o.TrainTextEncoder, o.CaptionDropout, o.EffnetDropout, o.EffnetCoarsen, o.RedrawnEmbeddings, o.Redrawn, o.ObjectLossWeight, o.LatentCache, o.LossWeight]),
         Stage(context, "effnet", "The semantic compressor from scratch: it and a small head learn to reconstruct frozen Stage A latents through its 16-channel bottleneck; then train Stage B and C against it (--effnet DIR --freeze-effnet).", TrainModels.Effnet,
             o => [o.Init, o.StageA, o.EffnetConfig, o.HeadWidth, o.LabelWeight]),
         Stage(context, "stage-a", "Stage A, the VQGAN (reconstruction + VQ loss with straight-through).", TrainModels.StageA,
@@ -127,7 +127,7 @@ public static class TrainCommand
     }
 
     /// <summary>The frozen encoders' identity: their config and weight files' contents.</summary>
-    private static string Fingerprint(params string[] folders) => Data.LatentEncoder.FingerprintFiles(folders.SelectMany(folder =>
+    internal static string Fingerprint(params string[] folders) => Data.LatentEncoder.FingerprintFiles(folders.SelectMany(folder =>
         Directory.GetFiles(folder, "*.json").Concat(Directory.GetFiles(folder, "*.safetensors")).Order(StringComparer.Ordinal)));
 
     private static TrainerOptions Options(ParseResult parse, TrainOptions o)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wuerstchen.Data;
 using Wuerstchen.Models;
 using Wuerstchen.Models.Configs;
 using Wuerstchen.Models.EfficientNet;
@@ -123,16 +124,30 @@ internal static class TrainModels
             var effnet = parse.GetValue(o.Effnet) is { } effnetFolder
                 ? EfficientNetEncoder.FromPretrained(Component(effnetFolder, "effnet", "--effnet"), writable: !freeze)
                 : EfficientNetEncoder.CreateForTraining(EffnetConfig(parse, o) with { CLatent = decoder.Config.EffnetEmbd }, seed);
-            return new StageBObjective(decoder, vqgan, text, new EfficientNetCompressor(effnet), trainCompressor: !freeze,
+            var compressor = new EfficientNetCompressor(effnet);
+            disposables.Add(compressor);
+            var redrawn = RedrawnBank(parse, o, freeze);
+            if (redrawn != null) disposables.Add(redrawn);
+            return new StageBObjective(decoder, vqgan, text, compressor, trainCompressor: !freeze,
                 new StageBAugmentation(CaptionDropout: Probability(parse, o.CaptionDropout), EffnetDropout: Probability(parse, o.EffnetDropout),
-                    EffnetCoarsen: Probability(parse, o.EffnetCoarsen), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!)),
-                ObjectWeighting(parse, o));
+                    EffnetCoarsen: Probability(parse, o.EffnetCoarsen), LossWeighting: LossWeighting(parse.GetValue(o.LossWeight)!),
+                    Redrawn: redrawn != null ? Probability(parse, o.Redrawn) : 0),
+                ObjectWeighting(parse, o), redrawn);
         }
         catch
         {
             for (int i = disposables.Count - 1; i >= 0; i--) disposables[i].Dispose();
             throw;
         }
+    }
+
+    /// <summary>The bank of --redrawn-embeddings, or null; it replaces a frozen compressor's features only.</summary>
+    private static EmbeddingBank? RedrawnBank(ParseResult parse, TrainOptions o, bool frozenCompressor)
+    {
+        if (parse.GetValue(o.RedrawnEmbeddings) is not { } folder) return null;
+        if (!frozenCompressor) throw new CliUsageException("--redrawn-embeddings", "re-drawn embeddings stand in for a frozen compressor's features: add --freeze-effnet.");
+        try { return EmbeddingBank.Open(folder); }
+        catch (Exception e) when (e is IOException or InvalidDataException) { throw new CliUsageException("--redrawn-embeddings", e.Message); }
     }
 
     /// <summary>Stage B's frozen Stage A: the vqgan folder of --stage-a, else of --init.</summary>

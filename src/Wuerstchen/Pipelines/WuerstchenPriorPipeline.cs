@@ -66,6 +66,9 @@ public sealed class WuerstchenPriorPipeline : IDisposable
     public ComponentSlot<IPromptEncoder> TextEncoder => _textEncoder;
     public ComponentSlot<IPriorModel> Prior => _prior;
 
+    /// <summary>A fresh scheduler of the pipeline's configuration (e.g. to noise a latent for a partial run).</summary>
+    public DdpmWuerstchenScheduler CreateScheduler() => _createScheduler();
+
     /// <summary>
     /// Generates image embeddings. Random draws (initial latents, then one per step) come from
     /// <paramref name="generator"/>, a freshly seeded one when null.

@@ -22,8 +22,14 @@ namespace Wuerstchen.Training.Trainers;
 /// follows the outline; blurred ones are meant to make it read the shape from the features and the caption (on the
 /// default model, 3,000 updates at 0.5 did not yet: models/README.md).
 /// </param>
+/// <param name="Redrawn">
+/// first of all, each sample's features are replaced with this probability by its entry in the objective's
+/// <see cref="EmbeddingBank"/> of prior re-drawings (<see cref="PriorRedraw"/>), when the bank has one. Not in SPEC §7.3
+/// (0, its default, draws nothing): it shows the decoder the prior's rendering of a picture's layout with the picture
+/// itself as the target, so that it learns to draw clean shapes from generated embeddings.
+/// </param>
 public sealed record StageBAugmentation(double CaptionDropout = 0.05, double EffnetDropout = 0.05, double EffnetNoise = 0.3, float EffnetNoiseMaxT = 0.5f,
-    DiffusionLossWeighting LossWeighting = DiffusionLossWeighting.P2, double EffnetCoarsen = 0, int EffnetCoarsenFactor = 2)
+    DiffusionLossWeighting LossWeighting = DiffusionLossWeighting.P2, double EffnetCoarsen = 0, int EffnetCoarsenFactor = 2, double Redrawn = 0)
 {
     /// <summary>
     /// <paramref name="features"/> [B, C, h, w] resized to ⌈h / f⌉ × ⌈w / f⌉ (antialiased bilinear) and back to h × w
@@ -43,6 +49,7 @@ public sealed record StageBAugmentation(double CaptionDropout = 0.05, double Eff
 /// captions ← "" with p = 0.05
 /// x0 = vqgan.encode(images) / scale_factor                 (frozen Stage A, un-quantised latents)
 /// e  = compressor(images)                                  (trained jointly, or frozen)
+/// [only with a bank of re-drawn embeddings and Redrawn &gt; 0: per sample, e[b] ← bank[id] with p = Redrawn]
 /// e  ← 0 with p = 0.05, else [only if EffnetCoarsen &gt; 0: blurred with p = EffnetCoarsen, then]
 ///      with p = 0.3: √ᾱ(s) e + √(1 − ᾱ(s)) ε′, s ~ U(0, 0.5) per sample
 /// t  ~ authors' sampler; ε ~ N(0, I); x_t = √ᾱ x0 + √(1 − ᾱ) ε
@@ -61,6 +68,7 @@ public sealed class StageBObjective : ITrainingObjective
     private readonly ISemanticCompressor _compressor;
     private readonly DdpmWuerstchenScheduler _scheduler = new();
     private (int[] Latent, int[] Features)? _cacheLayout;   // per-sample shapes of a cached batch, set by CacheEncoder
+    private readonly EmbeddingBank? _redrawn;
 
     public WuerstchenDiffNeXt Decoder { get; }
     public PaellaVQModel VqGan { get; }
@@ -75,9 +83,12 @@ public sealed class StageBObjective : ITrainingObjective
 
     /// <summary>Takes ownership of the models.</summary>
     /// <param name="objects">optional: the loss weighted towards the dataset's objects (<see cref="ObjectLossWeighting"/>)</param>
+    /// <param name="redrawn">optional: prior re-drawings of the dataset's embeddings for <see cref="StageBAugmentation.Redrawn"/> (owned; frozen compressor only)</param>
     public StageBObjective(WuerstchenDiffNeXt decoder, PaellaVQModel vqgan, TextConditioning text, ISemanticCompressor compressor,
-        bool trainCompressor, StageBAugmentation? augmentation = null, ObjectLossWeighting? objects = null)
+        bool trainCompressor, StageBAugmentation? augmentation = null, ObjectLossWeighting? objects = null, EmbeddingBank? redrawn = null)
     {
+        if (redrawn != null && trainCompressor)
+            throw new ArgumentException("Re-drawn embeddings stand in for a frozen compressor's features; freeze the compressor to use them.", nameof(redrawn));
         if (compressor.LatentChannels != decoder.Config.EffnetEmbd)
             throw new ArgumentException($"The semantic compressor gives {compressor.LatentChannels} channels, the decoder's effnet_embd is {decoder.Config.EffnetEmbd}.", nameof(compressor));
         if (vqgan.Config.LatentChannels != decoder.Config.CIn)
@@ -91,6 +102,7 @@ public sealed class StageBObjective : ITrainingObjective
         TrainCompressor = trainCompressor;
         Augmentation = augmentation ?? new StageBAugmentation();
         Objects = objects;
+        _redrawn = redrawn;
         _decoder = new TrainedComponent("decoder", decoder, ConfigJsonWriter.ToJson(decoder.Config), ComponentFolder.DiffusersWeights, trained: true);
         _vqgan = new TrainedComponent("vqgan", vqgan, ConfigJsonWriter.ToJson(vqgan.Config), ComponentFolder.DiffusersWeights, trained: false);
         _textEncoder = new TrainedComponent("text_encoder", text.TextEncoder, ConfigJsonWriter.ToJson(text.TextEncoder.Config), ComponentFolder.TransformersWeights, text.Train);
@@ -121,6 +133,7 @@ public sealed class StageBObjective : ITrainingObjective
         {
             var features = TrainCompressor ? _compressor.Encode(images!, training: true) : frozenFeatures!;
 
+            int redrawn = _redrawn != null && Augmentation.Redrawn > 0 ? SubstituteRedrawn(features, batch, draws) : 0;
             bool zeroed = false, coarsened = false, effnetNoised = false;
             if (draws.Generator.NextDouble() < Augmentation.EffnetDropout)
             {
@@ -163,9 +176,40 @@ public sealed class StageBObjective : ITrainingObjective
                     ["effnet_zeroed"] = zeroed ? 1 : 0,
                     ["effnet_noised"] = effnetNoised ? 1 : 0,
                     ["effnet_coarsened"] = coarsened ? 1 : 0,
+                    ["effnet_redrawn"] = redrawn,
                 });
             }
         }
+    }
+
+    /// <summary>
+    /// Per sample, one uniform draw; below <see cref="StageBAugmentation.Redrawn"/> its features become the bank's
+    /// re-drawing (mirrored if the sample is). Returns how many were replaced.
+    /// </summary>
+    private int SubstituteRedrawn(Tensor features, CaptionBatch batch, DiffusionTrainingDraws draws)
+    {
+        int replaced = 0;
+        for (int b = 0; b < batch.Count; b++)
+        {
+            if (!(draws.Generator.NextDouble() < Augmentation.Redrawn) || !_redrawn!.TryGet(batch.Ids[b], out var embedding)) continue;
+            using (embedding)
+            using (var row = features.Select(0, b))
+            {
+                if (!embedding.Shape.SequenceEqual(row.Shape))
+                    throw new InvalidDataException($"{_redrawn.Folder}: the embedding of '{batch.Ids[b]}' is {embedding}, the compressor's features are {row}; the bank was made for other models.");
+                if (batch.Flipped[b]) MirrorWidth(embedding);
+                row.CopyFrom(embedding);
+            }
+            replaced++;
+        }
+        return replaced;
+    }
+
+    private static void MirrorWidth(Tensor t)
+    {
+        int w = t.Size(t.Rank - 1);
+        var data = t.AsSpan();
+        for (int start = 0; start < data.Length; start += w) data.Slice(start, w).Reverse();
     }
 
     private static void Replace(ref Tensor features, Tensor replacement)
@@ -246,5 +290,6 @@ public sealed class StageBObjective : ITrainingObjective
         VqGan.Dispose();
         _text.Dispose();
         _compressor.Dispose();
+        _redrawn?.Dispose();
     }
 }

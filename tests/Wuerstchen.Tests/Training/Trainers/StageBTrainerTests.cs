@@ -1,3 +1,4 @@
+using Wuerstchen.Data;
 using Wuerstchen.Data.Shapes;
 using Wuerstchen.Tensors;
 using Wuerstchen.Training.Objectives;
@@ -12,12 +13,96 @@ namespace Wuerstchen.Tests.Training.Trainers;
 public class StageBTrainerTests
 {
     /// <summary>The tiny decoder pipeline fine-tuned with a tiny EfficientNet (c_latent 8) trained jointly from scratch.</summary>
-    internal static StageBObjective StageB(bool trainCompressor = true, DiffusionLossWeighting weighting = DiffusionLossWeighting.P2, double coarsen = 0) =>
+    internal static StageBObjective StageB(bool trainCompressor = true, DiffusionLossWeighting weighting = DiffusionLossWeighting.P2, double coarsen = 0,
+        EmbeddingBank? redrawn = null, double redrawnP = 0) =>
         new(WuerstchenDiffNeXt.FromPretrained(Path.Combine(DecoderFolder, "decoder"), writable: true),
             PaellaVQModel.FromPretrained(Path.Combine(DecoderFolder, "vqgan")),
             TextConditioning.FromPipelineFolder(DecoderFolder, train: false),
-            new EfficientNetCompressor(EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 3), downscaleForStageC: false),
-            trainCompressor, new StageBAugmentation(LossWeighting: weighting, EffnetCoarsen: coarsen));
+            TinyCompressor(),
+            trainCompressor, new StageBAugmentation(LossWeighting: weighting, EffnetCoarsen: coarsen, Redrawn: redrawnP), redrawn: redrawn);
+
+    private static EfficientNetCompressor TinyCompressor() =>
+        new(EfficientNetEncoder.CreateForTraining(EfficientNetConfig.Tiny with { CLatent = 8 }, seed: 3), downscaleForStageC: false);
+
+    [Fact]
+    public void RedrawnEmbeddingsReplaceTheFrozenFeaturesPerSample()
+    {
+        using var data = Shapes(2, size: 64);
+        var folder = Path.Combine(data.Path, "data");
+        var dataset = Open(folder, resolution: 64);
+
+        // Banks over the two samples: the compressor's own features (replacing them changes nothing), the same under
+        // other ids (nothing to replace), and the features + 1.
+        string Bank(string name, float shift, string idPrefix = "")
+        {
+            var bank = Path.Combine(data.Path, name);
+            Directory.CreateDirectory(bank);
+            using var compressor = TinyCompressor();
+            var items = new List<(string, Tensor)>();
+            foreach (var (entry, i) in dataset.Entries.Select((e, i) => (e, i)))
+            {
+                using var image = dataset.LoadImage(i, SampleAugmentation.None);
+                using var batch = image.Reshape(1, 3, 64, 64);
+                using var features = compressor.Encode(batch, training: false);
+                using var row = features.Select(0, 0);
+                items.Add((idPrefix + entry.Id, Ops.Add(row, shift)));
+            }
+            EmbeddingBank.WriteShard(Path.Combine(bank, EmbeddingBank.ShardFileName(0)), name, items);
+            foreach (var (_, t) in items) t.Dispose();
+            return bank;
+        }
+        string same = Bank("same", 0), elsewhere = Bank("elsewhere", 0, "x-"), shifted = Bank("shifted", 1);
+
+        (Dictionary<string, float[]> Weights, double[] Redrawn) Run(string name, string? bank, double p)
+        {
+            var output = Path.Combine(data.Path, "out-" + name);
+            using (var objective = StageB(trainCompressor: false, redrawn: bank is null ? null : EmbeddingBank.Open(bank), redrawnP: p))
+                new Trainer(objective, Open(folder, resolution: 64), new TrainerOptions
+                {
+                    OutputFolder = output, Steps = 2, BatchSize = 1, LearningRate = 1e-3, Seed = 5, LogEvery = 1,
+                }).Run();
+            var redrawn = File.ReadLines(Path.Combine(output, "train_log.jsonl"))
+                .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("effnet_redrawn").GetDouble()).ToArray();
+            using var decoder = WuerstchenDiffNeXt.FromPretrained(Path.Combine(output, "decoder"));
+            return (Weights(decoder), redrawn);
+        }
+
+        var plain = Run("plain", null, 0);
+        var off = Run("off", shifted, 0);
+        AssertBitIdentical(plain.Weights, off.Weights);                 // p = 0 draws nothing: the recipe as before
+        Assert.Equal([0.0, 0.0], off.Redrawn);
+
+        var identical = Run("same", same, 1);
+        var missing = Run("elsewhere", elsewhere, 1);
+        AssertBitIdentical(identical.Weights, missing.Weights);         // the same draws; equal features
+        Assert.Equal([1.0, 1.0], identical.Redrawn);
+        Assert.Equal([0.0, 0.0], missing.Redrawn);
+
+        var moved = Run("shifted", shifted, 1);
+        Assert.Equal([1.0, 1.0], moved.Redrawn);
+        Assert.True(Differ(identical.Weights, moved.Weights));
+    }
+
+    [Fact]
+    public void RedrawnEmbeddingsNeedAFrozenCompressorAndTheirShape()
+    {
+        using var data = Shapes(1, size: 64);
+        var bank = Path.Combine(data.Path, "bank");
+        Directory.CreateDirectory(bank);
+        var dataset = Open(Path.Combine(data.Path, "data"), resolution: 64);
+        using (var wrong = Tensor.Zeros(16, 2, 2))
+            EmbeddingBank.WriteShard(Path.Combine(bank, EmbeddingBank.ShardFileName(0)), "b", [(dataset.Entries[0].Id, wrong)]);
+        Assert.Throws<ArgumentException>(() => StageB(trainCompressor: true, redrawn: EmbeddingBank.Open(bank), redrawnP: 1));
+
+        using var objective = StageB(trainCompressor: false, redrawn: EmbeddingBank.Open(bank), redrawnP: 1);
+        var e = Assert.Throws<InvalidDataException>(() => new Trainer(objective, dataset, new TrainerOptions
+        {
+            OutputFolder = Path.Combine(data.Path, "out"), Steps = 1, BatchSize = 1, LearningRate = 1e-3, Seed = 5,
+        }).Run());
+        Assert.Contains(bank, e.Message);
+        Assert.Contains(dataset.Entries[0].Id, e.Message);
+    }
+
 
     [Fact]
     public void CoarsenBlursTheFeaturesAndKeepsTheirSizeAndMean()
