@@ -119,6 +119,16 @@ public sealed class EmbeddingBank : IDisposable
         }
     }
 
+    /// <summary>Deletes the shards numbered <paramref name="shardCount"/> and above (left by a build over more samples).</summary>
+    public static void DeleteShardsFrom(string folder, int shardCount)
+    {
+        foreach (var path in Directory.EnumerateFiles(folder, ShardPrefix + "*.safetensors"))
+        {
+            var number = Path.GetFileNameWithoutExtension(path)[ShardPrefix.Length..];
+            if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int shard) && shard >= shardCount) File.Delete(path);
+        }
+    }
+
     /// <summary>The ids as a JSON array (a shard's <c>members</c>).</summary>
     private static string Members(IEnumerable<string> ids) => Json(w =>
     {

@@ -56,7 +56,7 @@ public static class PriorRedraw
     /// <summary>
     /// Writes an <see cref="EmbeddingBank"/> into <paramref name="folder"/> for the first samples of
     /// <paramref name="dataset"/> (in name order). <paramref name="modelsIdentity"/> must name the prior's and the
-    /// compressor's weights; shards of the same build already there are kept. Returns the bank's identity.
+    /// compressor's weights; shards of the same build already there are kept, shards past the last one deleted. Returns the bank's identity.
     /// <paramref name="progress"/> receives the number of samples done.
     /// </summary>
     public static string Build(ImageCaptionDataset dataset, ISemanticCompressor compressor, WuerstchenPriorPipeline prior,
@@ -78,6 +78,7 @@ public static class PriorRedraw
             if (!EmbeddingBank.IsComplete(path, identity, ids)) WriteShard(dataset, compressor, prior, options, path, identity, first, count, cancellation);
             progress?.Report(first + count);
         }
+        EmbeddingBank.DeleteShardsFrom(folder, (total + options.ShardSize - 1) / options.ShardSize);
         return identity;
     }
 

@@ -128,5 +128,10 @@ public class PriorRedrawTests
         PriorRedraw.Build(dataset, compressor, prior, options with { Seed = 5 }, folder, "models-x");
         Assert.All(written, kv => Assert.NotEqual(kv.Value, File.GetLastWriteTimeUtc(kv.Key)));
         using (var bank = EmbeddingBank.Open(folder)) Assert.Contains("seed=5", bank.Identity);
+
+        // A build over fewer samples leaves no shard of the larger one behind.
+        PriorRedraw.Build(dataset, compressor, prior, options with { Count = 1 }, folder, "models-x");
+        Assert.Equal(["embeddings-00000.safetensors"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        using (var bank = EmbeddingBank.Open(folder)) Assert.Equal(1, bank.Count);
     }
 }
