@@ -5,7 +5,6 @@ using Wuerstchen.Data;
 using Wuerstchen.Models.EfficientNet;
 using Wuerstchen.Pipelines;
 using Wuerstchen.IO.Png;
-using Wuerstchen.Kernels;
 using Wuerstchen.Training.Trainers;
 
 namespace Wuerstchen.Cli.Commands;
@@ -40,11 +39,7 @@ public static class RedrawEmbeddingsCommand
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) is int t)
-            {
-                if (t < 1) throw new CliUsageException("--threads", $"must be at least 1, got {t}.");
-                Threads.Count = t;
-            }
+            EncodeDecodeInputs.ApplyThreads(parse.GetValue(threads));
             var options = new PriorRedrawOptions(parse.GetValue(minStrength), parse.GetValue(maxStrength), parse.GetValue(steps),
                 parse.GetValue(guidance), parse.GetValue(seed), parse.GetValue(batch), Count: parse.GetValue(count));
             try { options.Validate(); }

@@ -72,29 +72,11 @@ public sealed class CaptionBatchLoader
     // Decodes the candidates in parallel; failures go through the dataset's policy in order, so logs and exceptions are deterministic.
     private List<LoadedSample> LoadImages(int epoch, List<int> candidates)
     {
-        int s = Dataset.Options.Resolution;
-        var pixels = new float[candidates.Count][];
-        var errors = new DatasetSampleException?[candidates.Count];
         var augmentations = candidates.Select(i => Dataset.Augmentation(epoch, i)).ToArray();
-        Threads.For(candidates.Count, k =>
-        {
-            var buffer = new float[3 * s * s];
-            try
-            {
-                Dataset.LoadImageInto(candidates[k], augmentations[k], buffer);
-                pixels[k] = buffer;
-            }
-            catch (DatasetSampleException e)
-            {
-                errors[k] = e;
-            }
-        });
+        var pixels = Dataset.LoadImages(candidates, augmentations);
         var loaded = new List<LoadedSample>(candidates.Count);
         for (int k = 0; k < candidates.Count; k++)
-        {
-            if (errors[k] is { } error) Dataset.HandleBroken(candidates[k], error);
-            else loaded.Add(new LoadedSample(candidates[k], augmentations[k], pixels[k], null));
-        }
+            if (pixels[k] is { } p) loaded.Add(new LoadedSample(candidates[k], augmentations[k], p, null));
         return loaded;
     }
 
@@ -114,19 +96,12 @@ public sealed class CaptionBatchLoader
 
     private CaptionBatch Assemble(int epoch, List<LoadedSample> chosen)
     {
-        int b = chosen.Count;
         var indices = chosen.Select(c => c.Index).ToArray();
         var ids = indices.Select(i => Dataset.Entries[i].Id).ToArray();
         var captions = indices.Select(i => Dataset.Entries[i].Caption).ToArray();
         var flipped = chosen.Select(c => c.Augmentation.Flip).ToArray();
         if (Latents is null)
-        {
-            int s = Dataset.Options.Resolution, per = 3 * s * s;
-            var images = Tensor.Empty(b, 3, s, s);
-            var dst = images.AsSpan();
-            for (int k = 0; k < b; k++) chosen[k].Pixels.AsSpan().CopyTo(dst.Slice(k * per, per));
-            return new CaptionBatch(epoch, indices, ids, captions, flipped, images, null);
-        }
+            return new CaptionBatch(epoch, indices, ids, captions, flipped, Dataset.StackImages(chosen.Select(c => c.Pixels!).ToArray()), null);
         var latents = LatentCache.Stack(chosen.Select(c => c.Latent!).ToArray());
         foreach (var c in chosen) c.Latent!.Dispose();
         return new CaptionBatch(epoch, indices, ids, captions, flipped, null, latents);

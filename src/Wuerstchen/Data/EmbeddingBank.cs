@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text.Json;
 using Wuerstchen.IO.SafeTensors;
 using Wuerstchen.Tensors;
 
@@ -98,7 +97,7 @@ public sealed class EmbeddingBank : IDisposable
             foreach (var (k, v) in extra) writer.Metadata[k] = v;
         writer.Metadata["format"] = FormatName;
         writer.Metadata["identity"] = identity;
-        writer.Metadata["members"] = Members(embeddings.Select(e => e.Id));
+        writer.Metadata["members"] = JsonText.StringArray(embeddings.Select(e => e.Id));
         writer.Save(path);
     }
 
@@ -111,7 +110,7 @@ public sealed class EmbeddingBank : IDisposable
             using var file = SafeTensorsFile.Open(path);
             return file.Metadata.TryGetValue("format", out var f) && f == FormatName
                 && file.Metadata.TryGetValue("identity", out var i) && i == identity
-                && file.Metadata.TryGetValue("members", out var m) && m == Members(ids);
+                && file.Metadata.TryGetValue("members", out var m) && m == JsonText.StringArray(ids);
         }
         catch (InvalidDataException)
         {
@@ -127,22 +126,6 @@ public sealed class EmbeddingBank : IDisposable
             var number = Path.GetFileNameWithoutExtension(path)[ShardPrefix.Length..];
             if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out int shard) && shard >= shardCount) File.Delete(path);
         }
-    }
-
-    /// <summary>The ids as a JSON array (a shard's <c>members</c>).</summary>
-    private static string Members(IEnumerable<string> ids) => Json(w =>
-    {
-        w.WriteStartArray();
-        foreach (var id in ids) w.WriteStringValue(id);
-        w.WriteEndArray();
-    });
-
-    /// <summary>A JSON text written by <paramref name="write"/>.</summary>
-    public static string Json(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer)) write(w);
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     public void Dispose()

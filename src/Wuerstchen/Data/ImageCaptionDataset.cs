@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Wuerstchen.IO.Png;
+using Wuerstchen.Kernels;
 using Wuerstchen.Tensors;
 
 namespace Wuerstchen.Data;
@@ -102,6 +103,46 @@ public sealed class ImageCaptionDataset
             t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Decodes the samples <paramref name="indices"/>, each with its augmentation, in parallel (<see cref="Threads.For"/>),
+    /// as [3, S, S] pixel buffers. Samples that cannot be read go through the error policy in order (Stop: throws;
+    /// Skip: logged and recorded) and get null, so logs and exceptions do not depend on the thread count.
+    /// </summary>
+    public float[]?[] LoadImages(IReadOnlyList<int> indices, IReadOnlyList<SampleAugmentation> augmentations)
+    {
+        if (augmentations.Count != indices.Count)
+            throw new ArgumentException($"{augmentations.Count} augmentations for {indices.Count} samples.", nameof(augmentations));
+        int per = 3 * Options.Resolution * Options.Resolution;
+        var pixels = new float[]?[indices.Count];
+        var errors = new DatasetSampleException?[indices.Count];
+        Threads.For(indices.Count, k =>
+        {
+            var buffer = new float[per];
+            try
+            {
+                LoadImageInto(indices[k], augmentations[k], buffer);
+                pixels[k] = buffer;
+            }
+            catch (DatasetSampleException e)
+            {
+                errors[k] = e;
+            }
+        });
+        for (int k = 0; k < indices.Count; k++)
+            if (errors[k] is { } error) HandleBroken(indices[k], error);
+        return pixels;
+    }
+
+    /// <summary>Pixel buffers of <see cref="LoadImages"/> (none null) stacked into a new [n, 3, S, S] tensor.</summary>
+    public Tensor StackImages(IReadOnlyList<float[]> pixels)
+    {
+        int s = Options.Resolution, per = 3 * s * s;
+        var images = Tensor.Empty(pixels.Count, 3, s, s);
+        var dst = images.AsSpan();
+        for (int k = 0; k < pixels.Count; k++) pixels[k].AsSpan().CopyTo(dst.Slice(k * per, per));
+        return images;
     }
 
     /// <summary>Loads one image into a [3, S, S] buffer; throws <see cref="DatasetSampleException"/> naming the file if it cannot be decoded.</summary>

@@ -195,7 +195,6 @@ public sealed class LatentCache : IDisposable
     private static void WriteShard(ImageCaptionDataset dataset, LatentEncoder encoder, string path, int first, int count, int batchSize, Dictionary<string, string> metadata)
     {
         var variants = dataset.Options.RandomFlip ? new[] { false, true } : new[] { false };
-        int s = dataset.Options.Resolution, per = 3 * s * s;
         var writer = new SafeTensorsWriter();
         var owned = new List<Tensor>();
         var skipped = new List<string>();
@@ -205,29 +204,17 @@ public sealed class LatentCache : IDisposable
             var items = Enumerable.Range(first, count).SelectMany(i => variants.Select(f => (Index: i, Flip: f))).ToArray();
             for (int start = 0; start < items.Length; start += batchSize)
             {
-                var batch = items.AsSpan(start, Math.Min(batchSize, items.Length - start)).ToArray();
+                var batch = items.AsSpan(start, Math.Min(batchSize, items.Length - start)).ToArray()
+                    .Where(item => !skipped.Contains(dataset.Entries[item.Index].Id)).ToArray();
+                var pixels = dataset.LoadImages(batch.Select(b => b.Index).ToArray(), batch.Select(b => new SampleAugmentation(b.Flip, 0, 0)).ToArray());
                 var good = new List<(int Index, bool Flip)>();
-                var pixels = new List<float[]>();
-                foreach (var (index, flip) in batch)
+                for (int k = 0; k < batch.Length; k++)
                 {
-                    if (skipped.Contains(dataset.Entries[index].Id)) continue;
-                    var buffer = new float[per];
-                    try
-                    {
-                        dataset.LoadImageInto(index, new SampleAugmentation(flip, 0, 0), buffer);
-                    }
-                    catch (DatasetSampleException e)
-                    {
-                        dataset.HandleBroken(index, e); // throws under Stop
-                        skipped.Add(dataset.Entries[index].Id);
-                        continue;
-                    }
-                    good.Add((index, flip));
-                    pixels.Add(buffer);
+                    if (pixels[k] is null) skipped.Add(dataset.Entries[batch[k].Index].Id);   // broken: the policy has logged it (or thrown)
+                    else good.Add(batch[k]);
                 }
                 if (good.Count == 0) continue;
-                using var images = Tensor.Empty(good.Count, 3, s, s);
-                for (int k = 0; k < good.Count; k++) pixels[k].CopyTo(images.AsSpan().Slice(k * per, per));
+                using var images = dataset.StackImages(pixels.OfType<float[]>().ToArray());
                 var latents = encoder.Encode(images);
                 owned.Add(latents);
                 if (latents.Rank < 1 || latents.Size(0) != good.Count)
@@ -239,25 +226,13 @@ public sealed class LatentCache : IDisposable
                 }
             }
             foreach (var (k, v) in metadata) writer.Metadata[k] = v;
-            writer.Metadata["skipped"] = JsonStringArray(skipped.Distinct());
+            writer.Metadata["skipped"] = JsonText.StringArray(skipped.Distinct());
             writer.Save(path);
         }
         finally
         {
             foreach (var t in owned) t.Dispose();
         }
-    }
-
-    private static string JsonStringArray(IEnumerable<string> values)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartArray();
-            foreach (var v in values) w.WriteStringValue(v);
-            w.WriteEndArray();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static void DeleteStaleShards(string folder, int shardCount)

@@ -91,9 +91,11 @@ public static class PriorRedraw
         {
             for (int start = first; start < first + count; start += options.BatchSize)
             {
-                var indices = Enumerable.Range(start, Math.Min(options.BatchSize, first + count - start)).ToList();
-                using var images = LoadImages(dataset, indices);
+                var batch = Enumerable.Range(start, Math.Min(options.BatchSize, first + count - start)).ToArray();
+                var pixels = dataset.LoadImages(batch, [.. batch.Select(_ => SampleAugmentation.None)]);   // broken ones: null, per the policy
+                var indices = batch.Where((_, k) => pixels[k] != null).ToList();
                 if (indices.Count == 0) continue;
+                using var images = dataset.StackImages(pixels.OfType<float[]>().ToArray());
                 var rng = SplitMix64.Derive(options.Seed, (ulong)start);
                 var timesteps = options.Timesteps(rng.NextDouble(options.MinStrength, options.MaxStrength));
                 var generator = new TorchGenerator(rng.NextUInt64());
@@ -106,7 +108,7 @@ public static class PriorRedraw
                     strengths[id] = timesteps[0];
                 }
             }
-            EmbeddingBank.WriteShard(path, identity, done, new Dictionary<string, string> { ["strengths"] = EmbeddingBank.Json(w =>
+            EmbeddingBank.WriteShard(path, identity, done, new Dictionary<string, string> { ["strengths"] = JsonText.Write(w =>
             {
                 w.WriteStartObject();
                 foreach (var (id, t) in strengths) w.WriteNumber(id, t);
@@ -148,29 +150,5 @@ public static class PriorRedraw
             throw new ArgumentException($"The compressor gives latents {start} for {images.Size(3)}×{images.Size(2)} pictures, which the prior does not sample ({e.Message}).", nameof(compressor), e);
         }
         using (result) return result.ImageEmbeddings.Clone();
-    }
-
-    /// <summary>The images of <paramref name="indices"/> (unflipped, uncropped beyond the dataset's centre crop); broken ones follow the dataset's policy and leave the list.</summary>
-    private static Tensor LoadImages(ImageCaptionDataset dataset, List<int> indices)
-    {
-        int s = dataset.Options.Resolution, per = 3 * s * s;
-        var pixels = new List<float[]>();
-        foreach (var index in indices.ToArray())
-        {
-            var buffer = new float[per];
-            try
-            {
-                dataset.LoadImageInto(index, SampleAugmentation.None, buffer);
-                pixels.Add(buffer);
-            }
-            catch (DatasetSampleException e)
-            {
-                dataset.HandleBroken(index, e); // throws under Stop
-                indices.Remove(index);
-            }
-        }
-        var images = Tensor.Empty(Math.Max(pixels.Count, 1), 3, s, s);
-        for (int k = 0; k < pixels.Count; k++) pixels[k].CopyTo(images.AsSpan().Slice(k * per, per));
-        return images;
     }
 }
